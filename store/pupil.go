@@ -82,6 +82,9 @@ func updatePupil(ctx context.Context, tx *Tx, p *vigil.Pupil) error {
 	if err := tx.needSchool(); err != nil {
 		return err
 	}
+	if !vigil.ValidID(string(p.ID)) {
+		return errPupilNotFound()
+	}
 	p.SchoolID, p.UpdatedAt = tx.school, tx.now
 	sets := []string{"mis_id = ?", "upn = ?", "legal_forename = ?", "legal_surname = ?", "preferred_forename = ?", "preferred_surname = ?",
 		"date_of_birth = ?", "sex = ?", "year_group = ?", "reg_group = ?", "on_roll = ?", "left_on = ?", "destination = ?",
@@ -100,10 +103,14 @@ func updatePupil(ctx context.Context, tx *Tx, p *vigil.Pupil) error {
 		return wrapErr(tx.d, err, "update pupil")
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return vigil.Errorf(vigil.ENOTFOUND, "Pupil not found.")
+		return errPupilNotFound()
 	}
 	return nil
 }
+
+// errPupilNotFound is the one answer for a missing pupil, another school's
+// pupil and a malformed id alike.
+func errPupilNotFound() error { return vigil.Errorf(vigil.ENOTFOUND, "Pupil not found.") }
 
 // SavePupilsByMISID creates or updates each pupil, matched by MIS id within
 // the school in the context, in one transaction: all are saved or none. Each
@@ -176,19 +183,22 @@ func samePupil(a, b *vigil.Pupil) bool {
 // FindPupilByID returns a pupil of the school in the context. Another
 // school's pupil is ENOTFOUND, exactly as a missing one.
 func (s *Store) FindPupilByID(ctx context.Context, id vigil.PupilID) (*vigil.Pupil, error) {
-	if !vigil.ValidID(string(id)) {
-		return nil, vigil.Errorf(vigil.ENOTFOUND, "Pupil not found.")
-	}
 	tx, err := s.begin(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return nil, err
+	}
+	if !vigil.ValidID(string(id)) {
+		return nil, errPupilNotFound()
+	}
 	list, err := findPupils(ctx, tx, vigil.PupilFilter{ID: &id, Status: vigil.StatusAll})
 	if err != nil {
 		return nil, err
 	} else if len(list) == 0 {
-		return nil, vigil.Errorf(vigil.ENOTFOUND, "Pupil not found.")
+		return nil, errPupilNotFound()
 	}
 	return list[0], tx.Commit()
 }
@@ -328,6 +338,9 @@ func (s *Store) FindContacts(ctx context.Context, pupil vigil.PupilID) ([]*vigil
 	if err := tx.needSchool(); err != nil {
 		return nil, err
 	}
+	if !vigil.ValidID(string(pupil)) {
+		return nil, tx.Commit()
+	}
 	rows, err := tx.query(ctx, `SELECT id, pupil_id, name, relationship, parental_responsibility, priority, phone, email, address
 		FROM pupil_contacts WHERE school_id = ? AND pupil_id = ? ORDER BY priority, name`, tx.school, pupil)
 	if err != nil {
@@ -364,10 +377,13 @@ func (s *Store) ReplaceContacts(ctx context.Context, pupil vigil.PupilID, cs []*
 	if err := tx.needSchool(); err != nil {
 		return err
 	}
+	if !vigil.ValidID(string(pupil)) {
+		return errPupilNotFound()
+	}
 	var one int
 	err = tx.queryRow(ctx, "SELECT 1 FROM pupils WHERE school_id = ? AND id = ?", tx.school, pupil).Scan(&one)
 	if err == sql.ErrNoRows {
-		return vigil.Errorf(vigil.ENOTFOUND, "Pupil not found.")
+		return errPupilNotFound()
 	} else if err != nil {
 		return s.wrap(err, "find pupil")
 	}

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+
+	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/authz"
+)
+
+// PupilPage is a page of the pupil list.
+type PupilPage struct {
+	Pupils     []*vigil.Pupil
+	Total      int
+	YearGroups []string // year groups in use, for the filter
+}
+
+// ListPupils returns a page of the actor's school's pupils matching f.
+func (a *App) ListPupils(ctx context.Context, f vigil.PupilFilter) (*PupilPage, error) {
+	if err := authz.Check(vigil.ActorFrom(ctx), authz.ListPupils); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	pupils, total, err := a.Store.FindPupils(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	years, err := a.Store.YearGroupsInUse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &PupilPage{Pupils: pupils, Total: total, YearGroups: years}, nil
+}
+
+// PupilDetails is a pupil with their contacts.
+type PupilDetails struct {
+	Pupil    *vigil.Pupil
+	Contacts []*vigil.Contact
+}
+
+// Pupil returns a pupil of the actor's school with their contacts. Another
+// school's pupil is ENOTFOUND, exactly as a missing one.
+func (a *App) Pupil(ctx context.Context, id vigil.PupilID) (*PupilDetails, error) {
+	if err := authz.Check(vigil.ActorFrom(ctx), authz.ViewPupil); err != nil {
+		return nil, err
+	}
+	p, err := a.Store.FindPupilByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := a.Store.FindContacts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &PupilDetails{Pupil: p, Contacts: cs}, nil
+}

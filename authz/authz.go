@@ -1,0 +1,67 @@
+// Package authz makes the one decision of who may do what. It is pure: it
+// looks only at the actor and the action, never at the database, so every
+// rule can be read and tested here.
+package authz
+
+import "github.com/vigil-safeguarding/vigil"
+
+// Action is something an actor may try to do.
+type Action string
+
+// Actions checked by the application.
+const (
+	ViewHome     Action = "home.view"   // the signed-in home page
+	ListPupils   Action = "pupil.list"  // the pupil list and search
+	ViewPupil    Action = "pupil.view"  // a pupil's details, contacts and flags
+	ListStaff    Action = "staff.list"  // the school's members
+	ViewSettings Action = "school.view" // the school's settings
+)
+
+// Actions lists every action, so tests can check each has a rule.
+var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ViewSettings}
+
+// pupilReaders are the roles that see pupil details and vulnerable-group
+// flags. Plain staff and governors do not: staff report concerns, governors
+// see anonymised reports. The identity issue replaces this with
+// per-category access and a second factor.
+var pupilReaders = map[vigil.Role]bool{
+	vigil.RoleDSL: true, vigil.RoleDeputyDSL: true, vigil.RoleHeadteacher: true, vigil.RoleSENCO: true,
+	vigil.RolePastoral: true, vigil.RoleAttendance: true, vigil.RoleSchoolAdmin: true,
+}
+
+var staffReaders = map[vigil.Role]bool{
+	vigil.RoleDSL: true, vigil.RoleDeputyDSL: true, vigil.RoleHeadteacher: true, vigil.RoleSchoolAdmin: true,
+}
+
+// Can reports whether a may do action. A nil actor, or one without a school,
+// may do nothing. The operator's command line (System) may do everything
+// here; it never reaches the web.
+func Can(a *vigil.Actor, action Action) bool {
+	if a == nil || a.SchoolID == "" {
+		return false
+	}
+	if a.System {
+		return true
+	}
+	switch action {
+	case ViewHome:
+		return a.Role.Valid()
+	case ListPupils, ViewPupil:
+		return pupilReaders[a.Role]
+	case ListStaff, ViewSettings:
+		return staffReaders[a.Role]
+	}
+	return false
+}
+
+// Check returns nil if a may do action, otherwise EFORBIDDEN with a plain
+// message.
+func Check(a *vigil.Actor, action Action) error {
+	if Can(a, action) {
+		return nil
+	}
+	if a == nil {
+		return vigil.Errorf(vigil.EUNAUTHORIZED, "Please sign in.")
+	}
+	return vigil.Errorf(vigil.EFORBIDDEN, "Your role does not give access to this.")
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"flag"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/config"
+	"github.com/vigil-safeguarding/vigil/demo"
+	"github.com/vigil-safeguarding/vigil/store"
+)
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	c := dbConfig(e, fs)
+	if err := parse(e, fs, "demo [flags]", args); err != nil {
+		return err
+	}
+	if err := c.Resolve(e.getenv); err != nil {
+		return usageErr("%v", err)
+	}
+	log := newLogger(c, e.stderr)
+	s, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return seedDemo(ctx, e, s, auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU())), c)
+}
+
+// seedDemo creates or refreshes the demo school and prints how to sign in.
+func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, c *config.Config) error {
+	password, generated := e.getenv("VIGIL_DEMO_PASSWORD"), false
+	if password == "" {
+		password, generated = demoPassword(), true
+	}
+	res, err := demo.Seed(ctx, s, h, password, time.Now())
+	if err != nil {
+		return err
+	}
+	w := e.stdout
+	verb := "refreshed"
+	if res.Created {
+		verb = "created"
+	}
+	fmt.Fprintf(w, "\nDemo school %s: %s (%d pupils added, %d changed).\n", verb, res.School.Name, res.PupilsAdded, res.PupilsChanged)
+	if c.Addr != "" {
+		fmt.Fprintf(w, "Open %s and sign in as one of:\n", c.BaseURL)
+	} else {
+		fmt.Fprintln(w, "Start it with `vigil serve` and sign in as one of:")
+	}
+	for _, st := range res.Staff {
+		fmt.Fprintf(w, "  %-32s %s\n", st.Email, st.Role.Title())
+	}
+	if generated {
+		fmt.Fprintf(w, "Password for every demo account: %s\n(set VIGIL_DEMO_PASSWORD to choose it; it is generated anew each run otherwise)\n\n", password)
+	} else {
+		fmt.Fprintln(w, "Password for every demo account: the value of VIGIL_DEMO_PASSWORD")
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// demoPassword returns a random password that meets the default policy.
+func demoPassword() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	return "Demo-" + s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16] + "-9"
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/vigil-safeguarding/vigil"
+)
+
+func runSchool(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(e.stdout, "Usage: vigil school add --slug SLUG --name NAME [flags]\n       vigil school list [flags]\n\nRun vigil school add --help for the flags.")
+		if len(args) == 0 {
+			return usageErr("say add or list")
+		}
+		return nil
+	}
+	switch args[0] {
+	case "add":
+		return runSchoolAdd(ctx, e, args[1:])
+	case "list":
+		return runSchoolList(ctx, e, args[1:])
+	}
+	return usageErr("unknown subcommand %q: use add or list", args[0])
+}
+
+func runSchoolAdd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("school add", flag.ContinueOnError)
+	c := dbConfig(e, fs)
+	sc := &vigil.School{}
+	fs.StringVar(&sc.Slug, "slug", "", "short name for the command line, e.g. riverside (required)")
+	fs.StringVar(&sc.Name, "name", "", "the school's name (required)")
+	fs.StringVar(&sc.URN, "urn", "", "the DfE's six-digit unique reference number")
+	fs.StringVar(&sc.LocalAuthority, "local-authority", "", "the local authority")
+	fs.StringVar(&sc.Phase, "phase", "", "nursery, primary, middle, secondary, all-through, special, alternative-provision or post-16")
+	if err := parse(e, fs, "school add --slug SLUG --name NAME [flags]", args); err != nil {
+		return err
+	}
+	if err := c.Resolve(e.getenv); err != nil {
+		return usageErr("%v", err)
+	}
+	s, err := openStore(ctx, c, newLogger(c, e.stderr))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.CreateSchool(ctx, sc); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added school %s (%s) with the default categories\n", sc.Slug, sc.Name)
+	return nil
+}
+
+func runSchoolList(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("school list", flag.ContinueOnError)
+	c := dbConfig(e, fs)
+	if err := parse(e, fs, "school list [flags]", args); err != nil {
+		return err
+	}
+	if err := c.Resolve(e.getenv); err != nil {
+		return usageErr("%v", err)
+	}
+	s, err := openStore(ctx, c, newLogger(c, e.stderr))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	list, err := s.FindSchools(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SLUG\tNAME\tURN\tPHASE\tLOCAL AUTHORITY")
+	for _, sc := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sc.Slug, sc.Name, sc.URN, sc.Phase, sc.LocalAuthority)
+	}
+	return tw.Flush()
+}

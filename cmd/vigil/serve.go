@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/vigil-safeguarding/vigil/app"
+	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/config"
+	"github.com/vigil-safeguarding/vigil/server"
+	"github.com/vigil-safeguarding/vigil/web"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c := &config.Config{}
+	c.Register(fs, true)
+	withDemo := fs.Bool("demo", false, "create or refresh the demo school first and print how to sign in (password from VIGIL_DEMO_PASSWORD, or generated)")
+	if err := parse(e, fs, "serve [flags]", args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q (see vigil serve --help)", fs.Arg(0))
+	}
+	if err := c.Resolve(e.getenv); err != nil {
+		return usageErr("%v", err)
+	}
+	log := newLogger(c, e.stderr)
+	if c.SQLite() {
+		if err := os.MkdirAll(filepath.Join(c.Data, "blobs"), 0o700); err != nil {
+			return fmt.Errorf("cannot make the data folder %s: %w", c.Data, err)
+		}
+	}
+	if err := ensureMasterKey(c.MasterKeyFile, e, log); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	hasher := auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU()))
+	if *withDemo {
+		if err := seedDemo(ctx, e, s, hasher, c); err != nil {
+			return err
+		}
+	}
+	a := app.New(s, hasher, log)
+	pages, err := web.New(a, log, web.Options{Secure: c.Secure()})
+	if err != nil {
+		return err
+	}
+	srv := server.New(s, pages, log, version)
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v", c.Addr, errors.Unwrap(err))
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go sweepSessions(ctx, a, log)
+	log.Info("vigil listening", slog.String("addr", ln.Addr().String()), slog.String("base_url", c.BaseURL),
+		slog.String("database", s.Dialect()), slog.String("version", version))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	// SIGTERM or Ctrl-C: stop taking requests and let those in flight finish.
+	log.Info("shutting down; finishing requests in flight")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes. Expiry is also
+// checked on every request; this only keeps the table small.
+func sweepSessions(ctx context.Context, a *app.App, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// 120 minutes is the longest idle timeout a school may choose.
+			n, err := a.Store.DeleteExpiredSessions(ctx, a.Now().Add(-120*time.Minute))
+			if err != nil {
+				log.Warn("sweep sessions", slog.Any("err", err))
+			} else if n > 0 {
+				log.Info("expired sessions removed", slog.Int64("count", n))
+			}
+		}
+	}
+}
+
+// ensureMasterKey makes the master key file if it is missing, with a loud
+// warning to keep a copy away from the machine, and refuses one that others
+// can read.
+func ensureMasterKey(path string, e *env, log *slog.Logger) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("cannot make the folder for the master key: %w", err)
+		}
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("cannot create the master key file: %w", err)
+		}
+		if _, err := f.Write(key); err != nil {
+			f.Close()
+			return fmt.Errorf("cannot write the master key file: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("cannot write the master key file: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cannot write the master key file: %w", err)
+		}
+		log.Warn("generated a new master key; copy it somewhere safe, off this machine: without it the records cannot be read",
+			slog.String("file", path))
+		fmt.Fprintf(e.stderr, "\n*** A new master key was written to %s.\n*** Keep a copy somewhere safe and OFF this machine, and never in the same place as backups.\n*** Without it, encrypted records cannot be read.\n\n", path)
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("cannot read the master key file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("the master key file %s can be read by other users (mode %v); run: chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
+	if fi.Size() != 32 {
+		return fmt.Errorf("the master key file %s must hold exactly 32 bytes", path)
+	}
+	return nil
+}

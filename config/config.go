@@ -1,0 +1,102 @@
+// Package config reads Vigil's settings from flags and VIGIL_* environment
+// variables (a flag wins over its variable). Secrets may come from a file
+// named by a *_FILE variable. Only cmd/vigil imports it; everything else is
+// handed plain values.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is every setting.
+type Config struct {
+	Data          string // data folder
+	DatabaseURL   string // sqlite:PATH or postgres://...
+	Addr          string // listen address
+	BaseURL       string // the address people reach Vigil at
+	MasterKeyFile string // the key that wraps each school's keys
+	LogLevel      string // debug, info, warn, error
+	LogFormat     string // json or text
+}
+
+// Setting documents one setting for --help and the README.
+type Setting struct {
+	Flag, Env, Default, Help string
+}
+
+// Settings lists every setting, in the order help shows them.
+var Settings = []Setting{
+	{"data", "VIGIL_DATA", "./vigil-data", "data folder: SQLite database, document blobs, master key"},
+	{"database-url", "VIGIL_DATABASE_URL", "sqlite:<data>/vigil.db", "database: sqlite:PATH or postgres://user@host:5432/db (or VIGIL_DATABASE_URL_FILE)"},
+	{"master-key-file", "VIGIL_MASTER_KEY_FILE", "<data>/master.key", "file holding the 32-byte master key; made on first start if missing"},
+	{"addr", "VIGIL_ADDR", "127.0.0.1:8080", "address to listen on"},
+	{"base-url", "VIGIL_BASE_URL", "http://<addr>", "address people reach Vigil at; https:// marks cookies Secure"},
+	{"log-level", "VIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	{"log-format", "VIGIL_LOG_FORMAT", "json", "log format: json or text"},
+}
+
+// Register adds the settings to fs. With serving false, the listening
+// settings are left out (for commands that only touch the database).
+func (c *Config) Register(fs *flag.FlagSet, serving bool) {
+	vars := map[string]*string{
+		"data": &c.Data, "database-url": &c.DatabaseURL, "master-key-file": &c.MasterKeyFile,
+		"addr": &c.Addr, "base-url": &c.BaseURL, "log-level": &c.LogLevel, "log-format": &c.LogFormat,
+	}
+	for _, s := range Settings {
+		if !serving && (s.Flag == "addr" || s.Flag == "base-url") {
+			continue
+		}
+		fs.StringVar(vars[s.Flag], s.Flag, "", s.Help+" (env "+s.Env+"; default "+s.Default+")")
+	}
+}
+
+// Resolve fills each unset setting from its environment variable, then from
+// its default, and checks them. getenv is os.Getenv outside tests.
+func (c *Config) Resolve(getenv func(string) string) error {
+	pick := func(v *string, env, def string) {
+		if *v == "" {
+			*v = getenv(env)
+		}
+		if *v == "" {
+			*v = def
+		}
+	}
+	pick(&c.Data, "VIGIL_DATA", "./vigil-data")
+	if c.DatabaseURL == "" && getenv("VIGIL_DATABASE_URL") == "" {
+		if f := getenv("VIGIL_DATABASE_URL_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("cannot read VIGIL_DATABASE_URL_FILE: %w", err)
+			}
+			c.DatabaseURL = strings.TrimSpace(string(b))
+		}
+	}
+	pick(&c.DatabaseURL, "VIGIL_DATABASE_URL", "sqlite:"+filepath.Join(c.Data, "vigil.db"))
+	pick(&c.MasterKeyFile, "VIGIL_MASTER_KEY_FILE", filepath.Join(c.Data, "master.key"))
+	pick(&c.Addr, "VIGIL_ADDR", "127.0.0.1:8080")
+	pick(&c.BaseURL, "VIGIL_BASE_URL", "http://"+c.Addr)
+	pick(&c.LogLevel, "VIGIL_LOG_LEVEL", "info")
+	pick(&c.LogFormat, "VIGIL_LOG_FORMAT", "json")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level must be debug, info, warn or error")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("--log-format must be json or text")
+	}
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return fmt.Errorf("--base-url must start with http:// or https://")
+	}
+	return nil
+}
+
+// Secure reports whether people reach Vigil over HTTPS.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// SQLite reports whether the database is the embedded SQLite file.
+func (c *Config) SQLite() bool { return strings.HasPrefix(c.DatabaseURL, "sqlite:") }

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+)
+
+// Access says who may reach a route. Every route has one; a test fails if a
+// route is added without it. What a signed-in person may then see is app's
+// decision, made through authz.
+type Access int
+
+const (
+	// Public routes need no session: sign-in and assets.
+	Public Access = iota
+	// SignedIn routes need a session, with or without a chosen school.
+	SignedIn
+	// InSchool routes need a session with a school chosen.
+	InSchool
+)
+
+// Route is one page.
+type Route struct {
+	Pattern string
+	Access  Access
+	handler http.HandlerFunc
+}
+
+// Routes lists every page.
+func (h *Handler) Routes() []Route {
+	return []Route{
+		{"GET /login", Public, h.showSignIn},
+		{"POST /login", Public, h.signIn},
+		{"POST /logout", Public, h.signOut},
+		{"GET /choose-school", SignedIn, h.showChooseSchool},
+		{"POST /choose-school", SignedIn, h.chooseSchool},
+		{"GET /{$}", InSchool, h.showHome},
+		{"GET /pupils", InSchool, h.showPupils},
+		{"POST /pupils", InSchool, h.showPupils},
+		{"GET /pupils/{id}", InSchool, h.showPupil},
+	}
+}
+
+// Handler returns the pages, with assets under /static/ and a 404 page for
+// anything else.
+func (h *Handler) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range h.Routes() {
+		switch rt.Access {
+		case Public:
+			mux.Handle(rt.Pattern, h.optionalSession(rt.handler))
+		case SignedIn:
+			mux.Handle(rt.Pattern, h.requireSession(false, rt.handler))
+		case InSchool:
+			mux.Handle(rt.Pattern, h.requireSession(true, rt.handler))
+		}
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.FileServerFS(static)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(files)))
+	mux.Handle("/", h.optionalSession(h.notFound))
+	return mux
+}
+
+func cacheFor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusNotFound, "error", page{Title: "Page not found", Data: requestID(r.Context())})
+}
