@@ -23,7 +23,7 @@ var pupilColumns = "id, mis_id, upn, legal_forename, legal_surname, preferred_fo
 	"year_group, reg_group, on_roll, left_on, destination, created_at, updated_at, " + strings.Join(flagColumns, ", ")
 
 // CreatePupil saves a new pupil in the school in the context. A MIS id
-// already used in the school is ECONFLICT.
+// already used in the school is an EINVALID error on the mis_id field.
 func (s *Store) CreatePupil(ctx context.Context, p *vigil.Pupil) error {
 	if err := p.Validate(); err != nil {
 		return err

@@ -96,3 +96,23 @@ func open(t testing.TB, rawURL string) *store.Store {
 	}
 	return s
 }
+
+// OpenSQLiteAt opens (and migrates) the SQLite database at path, for tests
+// that inspect what a command wrote. The caller closes it.
+func OpenSQLiteAt(t testing.TB, path string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	return s
+}
+
+// Exec runs raw SQL on s outside any school, for tests that must set up what
+// the store itself would never write.
+func Exec(t testing.TB, s *store.Store, q string, args ...any) {
+	t.Helper()
+	if err := s.ExecForTest(context.Background(), q, args...); err != nil {
+		t.Fatalf("exec %q: %v", q, err)
+	}
+}

@@ -181,6 +181,8 @@ CREATE POLICY school_isolation ON memberships
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON groups, schools, persons, memberships,
     pupils, pupil_contacts, categories, sessions TO vigil_app;
+-- The app reads the schema version to refuse a database newer than itself.
+GRANT SELECT ON goose_db_version TO vigil_app;
 
 -- +goose Down
 DROP TABLE sessions;

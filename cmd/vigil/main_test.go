@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-safeguarding/vigil/store/storetest"
+)
+
+// runCmd runs vigil in-process with the given environment and stdin.
+func runCmd(t *testing.T, vars map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}
+	code = run(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
+func TestCommandErrorsAreOneLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	vars := map[string]string{"VIGIL_DATA": dir}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+		code int
+	}{
+		{"unknown command", []string{"frobnicate"}, "unknown command", 2},
+		{"unknown flag", []string{"serve", "--no-such-flag"}, "-no-such-flag", 2},
+		{"bad url", []string{"migrate", "--database-url", "mysql://x"}, "must start with sqlite: or postgres://", 1},
+		{"unreachable", []string{"migrate", "--database-url", "postgres://nobody@127.0.0.1:1/vigil?connect_timeout=2"}, "cannot reach PostgreSQL", 1},
+		{"missing email", []string{"user", "set-password"}, "--email is required", 2},
+		{"bad role", []string{"user", "add", "--email", "a@b.org", "--name", "A", "--role", "wizard"}, "--role must be one of", 2},
+		{"bad slug", []string{"school", "add", "--slug", "Bad Slug!", "--name", "X"}, "--slug:", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, vars, "", tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", stderr, tc.want)
+			}
+			if n := strings.Count(strings.TrimSpace(lastLines(stderr)), "\n"); n != 0 || strings.Contains(stderr, "goroutine") {
+				t.Errorf("error is not one line: %q", stderr)
+			}
+		})
+	}
+}
+
+// lastLines drops JSON log lines, leaving what a person reads.
+func lastLines(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(l, "{") && l != "" {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runCmd(t, nil, "", "serve", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"-data", "VIGIL_DATA", "-database-url", "VIGIL_DATABASE_URL", "-addr", "VIGIL_ADDR", "-base-url", "VIGIL_BASE_URL", "-master-key-file", "VIGIL_MASTER_KEY_FILE", "-demo"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve --help lacks %s", want)
+		}
+	}
+	for _, sub := range [][]string{{"migrate", "--help"}, {"demo", "--help"}, {"version", "--help"}, {"school", "add", "--help"}, {"school", "list", "--help"},
+		{"user", "add", "--help"}, {"user", "list", "--help"}, {"user", "set-password", "--help"}} {
+		if code, out, _ := runCmd(t, nil, "", sub...); code != 0 || !strings.Contains(out, "Usage: vigil") {
+			t.Errorf("%v: exit %d, %q", sub, code, out)
+		}
+	}
+}
+
+func TestSchoolAndUserCommands(t *testing.T) {
+	dbs := map[string]string{"sqlite": ""}
+	if u := os.Getenv(storetest.PostgresEnv); u != "" {
+		dbs["postgres"] = storetest.NewPostgresSchema(t, u)
+	}
+	for name, dbURL := range dbs {
+		t.Run(name, func(t *testing.T) {
+			vars := map[string]string{"VIGIL_DATA": t.TempDir(), "VIGIL_DATABASE_URL": dbURL, "VIGIL_LOG_LEVEL": "warn"}
+			must := func(stdin string, args ...string) string {
+				t.Helper()
+				code, out, stderr := runCmd(t, vars, stdin, args...)
+				if code != 0 {
+					t.Fatalf("%v: exit %d: %s", args, code, stderr)
+				}
+				return out
+			}
+			must("", "school", "add", "--slug", "hillside", "--name", "Hillside School", "--urn", "123456", "--phase", "secondary")
+			if code, _, stderr := runCmd(t, vars, "", "school", "add", "--slug", "hillside", "--name", "Again"); code == 0 || !strings.Contains(stderr, "already exists") {
+				t.Fatalf("duplicate slug: %d %q", code, stderr)
+			}
+			if out := must("", "school", "list"); !strings.Contains(out, "hillside") || !strings.Contains(out, "Hillside School") {
+				t.Fatalf("school list: %q", out)
+			}
+			must("Hillside-pass-2026!\n", "user", "add", "--email", "Head@Hillside.example", "--name", "Hana Head", "--school", "hillside", "--role", "dsl", "--password-stdin")
+			if code, _, stderr := runCmd(t, vars, "short\n", "user", "set-password", "--email", "head@hillside.example", "--password-stdin"); code == 0 || !strings.Contains(stderr, "at least 10") {
+				t.Fatalf("weak password: %d %q", code, stderr)
+			}
+			must("Another-pass-2027!\n", "user", "set-password", "--email", "head@hillside.example", "--password-stdin")
+			out := must("", "user", "list", "--school", "hillside")
+			if !regexp.MustCompile(`head@hillside.example\s+Hana Head\s+dsl\s+yes\s+yes`).MatchString(out) {
+				t.Fatalf("user list --school: %q", out)
+			}
+			if out := must("", "user", "list"); !strings.Contains(out, "head@hillside.example") {
+				t.Fatalf("user list: %q", out)
+			}
+		})
+	}
+}
+
+func TestMigrateRefusesNewerDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	vars := map[string]string{"VIGIL_DATA": dir, "VIGIL_LOG_LEVEL": "warn"}
+	if code, out, stderr := runCmd(t, vars, "", "migrate"); code != 0 || !strings.Contains(out, "schema version") {
+		t.Fatalf("migrate: %d %q %q", code, out, stderr)
+	}
+	// Pretend a newer vigil migrated this database.
+	s := storetest.OpenSQLiteAt(t, filepath.Join(dir, "vigil.db"))
+	storetest.Exec(t, s, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, true)")
+	s.Close()
+	code, _, stderr := runCmd(t, vars, "", "migrate")
+	if code == 0 || !strings.Contains(stderr, "newer than this vigil") {
+		t.Fatalf("newer database: exit %d, %q", code, stderr)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeDemo runs `vigil serve --demo` with no other configuration in a
+// fresh folder, as a newcomer does, signs in as the demo DSL, and stops it
+// the way SIGTERM does.
+func TestServeDemo(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	vars := map[string]string{"VIGIL_DEMO_PASSWORD": "Demo-pass-for-tests-1!", "VIGIL_ADDR": "127.0.0.1:0"}
+	pr, pw := io.Pipe()
+	var stdout syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: pw, getenv: func(k string) string { return vars[k] }}, []string{"serve", "--demo"})
+		pw.Close()
+	}()
+	// The log says where it listens.
+	var addr string
+	var logs []string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		line := sc.Text()
+		logs = append(logs, line)
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "vigil listening" {
+			addr = rec.Addr
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if addr == "" {
+		t.Fatalf("serve did not start: %s", strings.Join(logs, "\n"))
+	}
+	for _, f := range []string{"vigil-data/vigil.db", "vigil-data/master.key", "vigil-data/blobs"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "vigil-data/master.key")); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != 32 {
+		t.Errorf("master key: %v %v", fi, err)
+	}
+	if !strings.Contains(strings.Join(logs, "\n"), "master key") {
+		t.Error("no warning about the new master key")
+	}
+	if out := stdout.String(); !strings.Contains(out, "dsl@riverside.example") {
+		t.Errorf("serve --demo did not say how to sign in: %q", out)
+	}
+	base := "http://" + addr
+	for _, path := range []string{"/healthz", "/readyz"} {
+		res, err := http.Get(base + path)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", path, res, err)
+		}
+		res.Body.Close()
+	}
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(metrics), "go_goroutines") {
+		t.Error("/metrics has no Go metrics")
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	form := url.Values{"email": {"dsl@riverside.example"}, "password": {vars["VIGIL_DEMO_PASSWORD"]}}
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	res, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	res, err = c.Get(base + "/pupils")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "of 200 pupils") {
+		t.Fatalf("demo DSL /pupils: %d %.300s", res.StatusCode, body)
+	}
+	if n := len(regexp.MustCompile(`href="/pupils/[0-9a-f-]{36}"`).FindAllString(string(body), -1)); n != 50 {
+		t.Fatalf("first page lists %d pupils, want 50", n)
+	}
+
+	cancel() // what SIGTERM does through signal.NotifyContext
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d", code)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
