@@ -151,7 +151,7 @@ func (s *Store) SavePupilsByMISID(ctx context.Context, pupils []*vigil.Pupil) (a
 			added++
 			continue
 		}
-		p.ID, p.CreatedAt = old.ID, old.CreatedAt
+		p.ID, p.SchoolID, p.CreatedAt = old.ID, tx.school, old.CreatedAt
 		if samePupil(old, p) {
 			p.UpdatedAt = old.UpdatedAt
 			continue
