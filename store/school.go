@@ -10,24 +10,6 @@ import (
 	"github.com/vigil-safeguarding/vigil"
 )
 
-// CreateGroup saves a new trust or group of schools. It is an operator
-// action, not scoped to a school.
-func (s *Store) CreateGroup(ctx context.Context, g *vigil.Group) error {
-	if err := g.Validate(); err != nil {
-		return err
-	}
-	tx, err := s.beginScoped(ctx, true, "", "")
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	g.ID, g.CreatedAt = vigil.GroupID(vigil.NewID()), tx.now
-	if _, err := tx.exec(ctx, "INSERT INTO groups (id, name, created_at) VALUES (?, ?, ?)", g.ID, g.Name, g.CreatedAt); err != nil {
-		return s.wrap(err, "insert group")
-	}
-	return tx.Commit()
-}
-
 // CreateSchool saves a new school with the default settings where unset and
 // the usual UK categories. A slug already in use is ECONFLICT.
 func (s *Store) CreateSchool(ctx context.Context, sc *vigil.School) error {
@@ -164,3 +146,53 @@ func (s *Store) findSchools(ctx context.Context, where string, args []any) ([]*v
 
 // nullString stores "" as NULL, for optional references.
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// FindOrCreateGroup returns the group with exactly this name, making it if
+// there is none. It is an operator action.
+func (s *Store) FindOrCreateGroup(ctx context.Context, name string) (*vigil.Group, error) {
+	g := &vigil.Group{Name: strings.TrimSpace(name)}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	tx, err := s.beginScoped(ctx, true, "", "")
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	err = tx.queryRow(ctx, "SELECT id, created_at FROM groups WHERE name = ?", g.Name).Scan(&g.ID, &g.CreatedAt)
+	if err == sql.ErrNoRows {
+		g.ID, g.CreatedAt = vigil.GroupID(vigil.NewID()), tx.now
+		if _, err := tx.exec(ctx, "INSERT INTO groups (id, name, created_at) VALUES (?, ?, ?)", g.ID, g.Name, g.CreatedAt); err != nil {
+			return nil, s.wrap(err, "insert group")
+		}
+	} else if err != nil {
+		return nil, s.wrap(err, "find group")
+	}
+	return g, tx.Commit()
+}
+
+// FindGroups lists the groups by name.
+func (s *Store) FindGroups(ctx context.Context) ([]*vigil.Group, error) {
+	tx, err := s.beginScoped(ctx, false, "", "")
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.query(ctx, "SELECT id, name, created_at FROM groups ORDER BY name")
+	if err != nil {
+		return nil, s.wrap(err, "find groups")
+	}
+	defer rows.Close()
+	var out []*vigil.Group
+	for rows.Next() {
+		var g vigil.Group
+		if err := rows.Scan(&g.ID, &g.Name, &g.CreatedAt); err != nil {
+			return nil, fmt.Errorf("scan group: %w", err)
+		}
+		out = append(out, &g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(err, "find groups")
+	}
+	return out, tx.Commit()
+}

@@ -114,7 +114,11 @@ func parse(e *env, fs *flag.FlagSet, synopsis string, args []string) error {
 		return flag.ErrHelp
 	}
 	if err != nil {
-		return usageErr("%s (see vigil %s --help)", strings.TrimPrefix(err.Error(), "flag provided but not defined: "), strings.Fields(synopsis)[0])
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			msg = "unknown flag " + name
+		}
+		return usageErr("%s (see vigil %s --help)", msg, strings.Fields(synopsis)[0])
 	}
 	return nil
 }

@@ -108,11 +108,13 @@ func TestSchoolAndUserCommands(t *testing.T) {
 				}
 				return out
 			}
-			must("", "school", "add", "--slug", "hillside", "--name", "Hillside School", "--urn", "123456", "--phase", "secondary")
+			must("", "school", "add", "--slug", "hillside", "--name", "Hillside School", "--urn", "123456", "--phase", "secondary", "--trust", "Valley Learning Trust")
+			must("", "school", "add", "--slug", "brook", "--name", "Brook Infants", "--trust", "Valley Learning Trust")
 			if code, _, stderr := runCmd(t, vars, "", "school", "add", "--slug", "hillside", "--name", "Again"); code == 0 || !strings.Contains(stderr, "already exists") {
 				t.Fatalf("duplicate slug: %d %q", code, stderr)
 			}
-			if out := must("", "school", "list"); !strings.Contains(out, "hillside") || !strings.Contains(out, "Hillside School") {
+			if out := must("", "school", "list"); !regexp.MustCompile(`hillside\s+Hillside School\s+123456\s+secondary\s+Valley Learning Trust`).MatchString(out) ||
+				strings.Count(out, "Valley Learning Trust") != 2 {
 				t.Fatalf("school list: %q", out)
 			}
 			must("Hillside-pass-2026!\n", "user", "add", "--email", "Head@Hillside.example", "--name", "Hana Head", "--school", "hillside", "--role", "dsl", "--password-stdin")

@@ -35,6 +35,7 @@ func runSchoolAdd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&sc.URN, "urn", "", "the DfE's six-digit unique reference number")
 	fs.StringVar(&sc.LocalAuthority, "local-authority", "", "the local authority")
 	fs.StringVar(&sc.Phase, "phase", "", "nursery, primary, middle, secondary, all-through, special, alternative-provision or post-16")
+	trust := fs.String("trust", "", "name of the multi-academy trust or group the school belongs to (made if new)")
 	if err := parse(e, fs, "school add --slug SLUG --name NAME [flags]", args); err != nil {
 		return err
 	}
@@ -46,10 +47,20 @@ func runSchoolAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if *trust != "" {
+		g, err := s.FindOrCreateGroup(ctx, *trust)
+		if err != nil {
+			return err
+		}
+		sc.GroupID = g.ID
+	}
 	if err := s.CreateSchool(ctx, sc); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "added school %s (%s) with the default categories\n", sc.Slug, sc.Name)
+	if *trust != "" {
+		fmt.Fprintf(e.stdout, "%s is in the trust %s\n", sc.Slug, *trust)
+	}
 	return nil
 }
 
@@ -71,10 +82,18 @@ func runSchoolList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	groups, err := s.FindGroups(ctx)
+	if err != nil {
+		return err
+	}
+	trusts := map[vigil.GroupID]string{}
+	for _, g := range groups {
+		trusts[g.ID] = g.Name
+	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SLUG\tNAME\tURN\tPHASE\tLOCAL AUTHORITY")
+	fmt.Fprintln(tw, "SLUG\tNAME\tURN\tPHASE\tLOCAL AUTHORITY\tTRUST")
 	for _, sc := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sc.Slug, sc.Name, sc.URN, sc.Phase, sc.LocalAuthority)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", sc.Slug, sc.Name, sc.URN, sc.Phase, sc.LocalAuthority, trusts[sc.GroupID])
 	}
 	return tw.Flush()
 }
