@@ -11,6 +11,7 @@ type Actor struct {
 	Role       Role
 	Designated bool
 	SessionID  string // the session's public id (not the cookie's secret), for audit
+	SteppedUp  bool   // gave a second factor in this session
 	System     bool   // the operator's command line or a background job
 	IP         string
 	UserAgent  string

@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // 403, or a step-up prompt
 	ENOTFOUND     = "not_found"    // 404, also for another school's records
 	ECONFLICT     = "conflict"     // 409
+	ETHROTTLED    = "throttled"    // 429: too many failed attempts
 	EUNAVAILABLE  = "unavailable"  // 503: the database cannot be reached
 	EINTERNAL     = "internal"     // 500; the detail is only logged
 )

@@ -22,7 +22,14 @@ type Person struct {
 	PasswordHash string // Argon2id, in PHC string form; never shown
 	CreatedAt    time.Time
 	LastSignInAt time.Time // zero if never
+
+	PasswordChangedAt time.Time // zero if never set
+	TOTPConfirmedAt   time.Time // zero unless an authenticator app is enrolled
 }
+
+// HasSecondFactor reports whether the person can step up with a second
+// factor.
+func (p *Person) HasSecondFactor() bool { return !p.TOTPConfirmedAt.IsZero() }
 
 // NormalizeEmail trims and lowercases an email address for storage and
 // comparison.

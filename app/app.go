@@ -5,10 +5,13 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/crypt"
 	"github.com/vigil-safeguarding/vigil/store"
 )
 
@@ -16,13 +19,34 @@ import (
 type App struct {
 	Store  *store.Store
 	Hasher *auth.Hasher
+	Sealer *crypt.Sealer // person-level secrets: TOTP
 	Log    *slog.Logger
 	Now    func() time.Time
 }
 
 // New returns an App over the store.
-func New(s *store.Store, h *auth.Hasher, log *slog.Logger) *App {
-	return &App{Store: s, Hasher: h, Log: log, Now: time.Now}
+func New(s *store.Store, h *auth.Hasher, sealer *crypt.Sealer, log *slog.Logger) *App {
+	return &App{Store: s, Hasher: h, Sealer: sealer, Log: log, Now: time.Now}
+}
+
+// audit appends an event about what the actor in ctx did, filling in who,
+// from where and in which school.
+func (a *App) audit(ctx context.Context, ev vigil.AuditEvent) error {
+	if act := vigil.ActorFrom(ctx); act != nil {
+		if ev.SchoolID == "" {
+			ev.SchoolID = act.SchoolID
+		}
+		if ev.PersonID == "" {
+			ev.PersonID = act.PersonID
+		}
+		if ev.SessionID == "" {
+			ev.SessionID = act.SessionID
+		}
+		if ev.IP == "" {
+			ev.IP, ev.UserAgent = act.IP, act.UserAgent
+		}
+	}
+	return a.Store.AppendAudit(ctx, &ev)
 }
 
 // Meta describes where a request came from, for sessions and audit.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/authz"
@@ -30,6 +31,14 @@ func (a *App) ListPupils(ctx context.Context, f vigil.PupilFilter) (*PupilPage, 
 	if err != nil {
 		return nil, err
 	}
+	// Recorded before the list is returned; the search words are not.
+	detail := map[string]string{"shown": strconv.Itoa(len(pupils)), "matched": strconv.Itoa(total), "searched": strconv.FormatBool(f.Query != "")}
+	if f.Flag != "" {
+		detail["flag"] = string(f.Flag)
+	}
+	if err := a.audit(ctx, vigil.AuditEvent{Action: vigil.AuditPupilsListed, Detail: detail}); err != nil {
+		return nil, err
+	}
 	return &PupilPage{Pupils: pupils, Total: total, YearGroups: years}, nil
 }
 
@@ -51,6 +60,9 @@ func (a *App) Pupil(ctx context.Context, id vigil.PupilID) (*PupilDetails, error
 	}
 	cs, err := a.Store.FindContacts(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.audit(ctx, vigil.AuditEvent{Action: vigil.AuditPupilViewed, ObjectType: "pupil", ObjectID: string(p.ID), PupilID: p.ID}); err != nil {
 		return nil, err
 	}
 	return &PupilDetails{Pupil: p, Contacts: cs}, nil

@@ -45,19 +45,24 @@ func (a *App) SignIn(ctx context.Context, email, password, oldToken string, m Me
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	acct, addr := accountKey(email), addressKey(m.IP)
+	if err := a.checkThrottle(ctx, acct, addr); err != nil {
+		a.auditService(ctx, vigil.AuditSignInThrottled, "", m)
+		return nil, err
+	}
 	person, err := a.Store.FindPersonByEmail(ctx, email)
 	if vigil.ErrorCode(err) == vigil.ENOTFOUND {
 		a.Hasher.VerifyNothing(password)
-		a.Log.InfoContext(ctx, "sign-in failed", slog.String("reason", "unknown email"), slog.String("ip", m.IP))
-		return nil, errBadCredentials()
+		return nil, a.signInFailed(ctx, "", acct, addr, m)
 	} else if err != nil {
 		return nil, err
 	}
 	ok, rehash := a.Hasher.Verify(password, person.PasswordHash)
 	if !ok || person.Status != vigil.PersonActive {
-		a.Log.InfoContext(ctx, "sign-in failed", slog.String("person", string(person.ID)), slog.String("ip", m.IP),
-			slog.Bool("disabled", person.Status != vigil.PersonActive))
-		return nil, errBadCredentials()
+		return nil, a.signInFailed(ctx, person.ID, acct, addr, m)
+	}
+	if err := a.Store.ClearThrottle(ctx, acct); err != nil {
+		return nil, err
 	}
 	ms, err := a.Store.FindMemberships(ctx, person.ID)
 	if err != nil {
@@ -90,8 +95,36 @@ func (a *App) SignIn(ctx context.Context, email, password, oldToken string, m Me
 	if err := a.Store.CreateSession(ctx, ses); err != nil {
 		return nil, err
 	}
+	if err := a.Store.AppendAudit(ctx, &vigil.AuditEvent{Action: vigil.AuditSignIn, PersonID: person.ID, SessionID: ses.ID,
+		IP: m.IP, UserAgent: m.UserAgent}); err != nil {
+		return nil, err
+	}
 	a.Log.InfoContext(ctx, "signed in", slog.String("person", string(person.ID)), slog.String("session", ses.ID), slog.String("ip", m.IP))
 	return &SignInResult{Token: token, Session: ses, Memberships: ms}, nil
+}
+
+// signInFailed counts a failure against the account and the address,
+// records it, and returns the one answer for every failure.
+func (a *App) signInFailed(ctx context.Context, person vigil.PersonID, acct, addr string, m Meta) error {
+	if err := a.recordFailure(ctx, acct, accountRule); err != nil {
+		return err
+	}
+	if err := a.recordFailure(ctx, addr, addressRule); err != nil {
+		return err
+	}
+	a.auditService(ctx, vigil.AuditSignInFailed, person, m)
+	a.Log.InfoContext(ctx, "sign-in failed", slog.String("person", string(person)), slog.String("ip", m.IP))
+	return errBadCredentials()
+}
+
+// auditService records an event in the service's own trail. A failure to
+// record is logged: refusing a sign-in because the trail is down would not
+// protect anything, and the sign-in itself is recorded in the same way.
+func (a *App) auditService(ctx context.Context, action string, person vigil.PersonID, m Meta) {
+	err := a.Store.AppendAudit(ctx, &vigil.AuditEvent{Action: action, PersonID: person, IP: m.IP, UserAgent: m.UserAgent})
+	if err != nil {
+		a.Log.ErrorContext(ctx, "audit", slog.String("action", action), slog.Any("err", err))
+	}
 }
 
 // Current is who a request is from, loaded fresh from the database on
@@ -163,7 +196,7 @@ func (a *App) Authenticate(ctx context.Context, token string, m Meta) (*Current,
 			return nil, err
 		}
 	}
-	cur.Actor = &vigil.Actor{PersonID: person.ID, SessionID: ses.ID, IP: m.IP, UserAgent: m.UserAgent}
+	cur.Actor = &vigil.Actor{PersonID: person.ID, SessionID: ses.ID, IP: m.IP, UserAgent: m.UserAgent, SteppedUp: !ses.SteppedUpAt.IsZero()}
 	if cur.Membership != nil {
 		cur.Actor.SchoolID, cur.Actor.Role, cur.Actor.Designated = cur.School.ID, cur.Membership.Role, cur.Membership.Designated
 	}
@@ -177,6 +210,10 @@ func (a *App) ChooseSchool(ctx context.Context, cur *Current, token string, scho
 		if mem.SchoolID == school {
 			if err := a.Store.SetSessionSchool(ctx, auth.HashToken(token), school); err != nil {
 				return fmt.Errorf("choose school: %w", err)
+			}
+			if err := a.Store.AppendAudit(ctx, &vigil.AuditEvent{SchoolID: school, Action: vigil.AuditSchoolChosen, PersonID: cur.Person.ID,
+				SessionID: cur.Session.ID, IP: cur.Actor.IP, UserAgent: cur.Actor.UserAgent}); err != nil {
+				return err
 			}
 			a.Log.InfoContext(ctx, "school chosen", slog.String("session", cur.Session.ID), slog.String("school", string(school)))
 			return nil

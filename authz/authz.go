@@ -21,9 +21,8 @@ const (
 var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ViewSettings}
 
 // pupilReaders are the roles that see pupil details and vulnerable-group
-// flags. Plain staff and governors do not: staff report concerns, governors
-// see anonymised reports. The identity issue replaces this with
-// per-category access and a second factor.
+// flags, once stepped up with a second factor. Plain staff and governors do
+// not: staff report concerns, governors see anonymised reports.
 var pupilReaders = map[vigil.Role]bool{
 	vigil.RoleDSL: true, vigil.RoleDeputyDSL: true, vigil.RoleHeadteacher: true, vigil.RoleSENCO: true,
 	vigil.RolePastoral: true, vigil.RoleAttendance: true, vigil.RoleSchoolAdmin: true,
@@ -47,11 +46,17 @@ func Can(a *vigil.Actor, action Action) bool {
 	case ViewHome:
 		return a.Role.Valid()
 	case ListPupils, ViewPupil:
-		return pupilReaders[a.Role]
+		return pupilReaders[a.Role] && a.SteppedUp
 	case ListStaff, ViewSettings:
-		return staffReaders[a.Role]
+		return staffReaders[a.Role] && a.SteppedUp
 	}
 	return false
+}
+
+// Elevated reports whether a has more than reporting access, and so must
+// give a second factor before using it.
+func Elevated(a *vigil.Actor) bool {
+	return a != nil && (pupilReaders[a.Role] || staffReaders[a.Role])
 }
 
 // Check returns nil if a may do action, otherwise EFORBIDDEN with a plain
@@ -62,6 +67,9 @@ func Check(a *vigil.Actor, action Action) error {
 	}
 	if a == nil {
 		return vigil.Errorf(vigil.EUNAUTHORIZED, "Please sign in.")
+	}
+	if Elevated(a) && !a.SteppedUp {
+		return vigil.Errorf(vigil.EFORBIDDEN, "Confirm it's you with your second factor first.")
 	}
 	return vigil.Errorf(vigil.EFORBIDDEN, "Your role does not give access to this.")
 }

@@ -23,6 +23,10 @@ type dialect interface {
 	scope(school vigil.SchoolID, person vigil.PersonID) (string, []any)
 	// tableExists is a query taking a table name that returns one boolean.
 	tableExists() string
+	// lockSchool is a statement taking a school id that serialises writers
+	// of that school's audit trail until the transaction ends, or "" where
+	// writers are serialised already.
+	lockSchool() string
 	classify(err error) errKind
 }
 
@@ -39,6 +43,8 @@ type sqliteDialect struct{}
 func (sqliteDialect) name() string                                         { return "sqlite" }
 func (sqliteDialect) rebind(q string) string                               { return q }
 func (sqliteDialect) scope(vigil.SchoolID, vigil.PersonID) (string, []any) { return "", nil }
+func (sqliteDialect) lockSchool() string                                   { return "" } // one writer connection
+
 func (sqliteDialect) tableExists() string {
 	return "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?"
 }
@@ -85,6 +91,10 @@ func (postgresDialect) rebind(q string) string {
 func (postgresDialect) scope(school vigil.SchoolID, person vigil.PersonID) (string, []any) {
 	return "SELECT set_config('role', '" + AppRole + "', true), set_config('vigil.school_id', $1, true), set_config('vigil.person_id', $2, true)",
 		[]any{string(school), string(person)}
+}
+
+func (postgresDialect) lockSchool() string {
+	return "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))"
 }
 
 func (postgresDialect) tableExists() string {

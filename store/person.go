@@ -24,8 +24,11 @@ func (s *Store) CreatePerson(ctx context.Context, p *vigil.Person) error {
 	}
 	defer tx.Rollback()
 	p.ID, p.CreatedAt = vigil.PersonID(vigil.NewID()), tx.now
-	_, err = tx.exec(ctx, `INSERT INTO persons (id, email, name, status, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Email, p.Name, p.Status, p.PasswordHash, p.CreatedAt)
+	if p.PasswordHash != "" {
+		p.PasswordChangedAt = tx.now
+	}
+	_, err = tx.exec(ctx, `INSERT INTO persons (id, email, name, status, password_hash, password_changed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Email, p.Name, p.Status, p.PasswordHash, nullTime(p.PasswordChangedAt), p.CreatedAt)
 	if err != nil {
 		if vigil.ErrorCode(s.wrap(err, "")) == vigil.ECONFLICT {
 			return vigil.FieldError("email", "Someone already has this email address.")
@@ -64,15 +67,15 @@ func (s *Store) findPerson(ctx context.Context, where string, arg any) (*vigil.P
 	return p, tx.Commit()
 }
 
-const personColumns = "id, email, name, status, password_hash, created_at, last_sign_in_at"
+const personColumns = "id, email, name, status, password_hash, created_at, last_sign_in_at, password_changed_at, totp_confirmed_at"
 
 func scanPerson(row interface{ Scan(...any) error }) (*vigil.Person, error) {
 	var p vigil.Person
-	var last sql.NullTime
-	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.Status, &p.PasswordHash, &p.CreatedAt, &last); err != nil {
+	var last, changed, totp sql.NullTime
+	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.Status, &p.PasswordHash, &p.CreatedAt, &last, &changed, &totp); err != nil {
 		return nil, err
 	}
-	p.LastSignInAt = last.Time
+	p.LastSignInAt, p.PasswordChangedAt, p.TOTPConfirmedAt = last.Time, changed.Time, totp.Time
 	return &p, nil
 }
 
@@ -86,7 +89,7 @@ func (s *Store) FindPersons(ctx context.Context) ([]*vigil.Person, error) {
 	defer tx.Rollback()
 	q, args := "SELECT "+personColumns+" FROM persons ORDER BY email", []any(nil)
 	if tx.school != "" {
-		q = `SELECT p.id, p.email, p.name, p.status, p.password_hash, p.created_at, p.last_sign_in_at
+		q = `SELECT p.id, p.email, p.name, p.status, p.password_hash, p.created_at, p.last_sign_in_at, p.password_changed_at, p.totp_confirmed_at
 			FROM persons p JOIN memberships m ON m.person_id = p.id AND m.school_id = ? ORDER BY p.email`
 		args = []any{tx.school}
 	}
@@ -117,7 +120,7 @@ func (s *Store) SetPasswordHash(ctx context.Context, id vigil.PersonID, hash str
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.exec(ctx, "UPDATE persons SET password_hash = ? WHERE id = ?", hash, id)
+	res, err := tx.exec(ctx, "UPDATE persons SET password_hash = ?, password_changed_at = ? WHERE id = ?", hash, tx.now, id)
 	if err != nil {
 		return s.wrap(err, "set password")
 	}

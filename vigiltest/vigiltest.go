@@ -5,6 +5,7 @@ package vigiltest
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,8 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/authz"
+	"github.com/vigil-safeguarding/vigil/crypt"
 	"github.com/vigil-safeguarding/vigil/server"
 	"github.com/vigil-safeguarding/vigil/store"
 	"github.com/vigil-safeguarding/vigil/store/storetest"
@@ -27,6 +31,10 @@ import (
 // Password is every fixture person's password.
 const Password = "Fixture-pass-2026!"
 
+// TOTPSecret is the authenticator-app secret of every fixture person whose
+// role needs a second factor.
+const TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
 // Env is a running server with fixtures.
 type Env struct {
 	Store    *store.Store
@@ -34,6 +42,7 @@ type Env struct {
 	Server   *httptest.Server
 	Fixtures *storetest.Fixtures
 	Hasher   *auth.Hasher
+	Sealer   *crypt.Sealer
 
 	offset atomic.Int64 // added to the real time by Advance
 }
@@ -54,17 +63,31 @@ func Start(t testing.TB, s *store.Store) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	master := make([]byte, crypt.MasterKeySize)
+	_, _ = rand.Read(master)
+	sealer, err := crypt.NewPersonSealer(master)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, sc := range []*storetest.School{f.Oak, f.Elm} {
-		for _, p := range sc.Staff {
+		for key, p := range sc.Staff {
 			if err := s.SetPasswordHash(context.Background(), p.ID, hash); err != nil {
 				t.Fatalf("set password: %v", err)
+			}
+			if !authz.Elevated(&vigil.Actor{Role: sc.Roles[key]}) {
+				continue
+			}
+			_, hashes := auth.NewRecoveryCodes()
+			sealed := sealer.Seal([]byte(TOTPSecret), crypt.AAD("persons", string(p.ID), "totp_secret"))
+			if err := s.SetTOTP(context.Background(), p.ID, sealed, hashes); err != nil {
+				t.Fatalf("set totp: %v", err)
 			}
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	env := &Env{Store: s, Fixtures: f, Hasher: h}
+	env := &Env{Store: s, Fixtures: f, Hasher: h, Sealer: sealer}
 	s.Now = env.Now
-	a := app.New(s, h, log)
+	a := app.New(s, h, sealer, log)
 	a.Now = env.Now
 	pages, err := web.New(a, log, web.Options{})
 	if err != nil {
@@ -91,9 +114,9 @@ func (e *Env) Client() *Client {
 	}}}
 }
 
-// SignIn returns a client signed in as email with Password, failing the test
-// if sign-in does not redirect.
-func (e *Env) SignIn(t testing.TB, email string) *Client {
+// SignInPassword returns a client signed in as email with Password only: a
+// reporting session.
+func (e *Env) SignInPassword(t testing.TB, email string) *Client {
 	t.Helper()
 	c := e.Client()
 	r := c.PostForm(t, "/login", url.Values{"email": {email}, "password": {Password}})
@@ -101,6 +124,38 @@ func (e *Env) SignIn(t testing.TB, email string) *Client {
 		t.Fatalf("sign in as %s: status %d: %s", email, r.Status, r.Body)
 	}
 	return c
+}
+
+// SignIn returns a client signed in as email and, when the person has an
+// authenticator app, stepped up with its current code. The server's clock
+// then moves on one time step, so the next sign-in has a fresh code.
+func (e *Env) SignIn(t testing.TB, email string) *Client {
+	t.Helper()
+	c := e.SignInPassword(t, email)
+	p, err := e.Store.FindPersonByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.HasSecondFactor() {
+		return c
+	}
+	c.StepUp(t)
+	return c
+}
+
+// StepUp gives the current TOTP code on the step-up form and moves the
+// server's clock on one time step.
+func (c *Client) StepUp(t testing.TB) {
+	t.Helper()
+	code, err := auth.TOTPCode(TOTPSecret, c.env.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.PostForm(t, "/step-up", url.Values{"code": {code}, "next": {"/"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("step up: status %d: %.300s", r.Status, r.Body)
+	}
+	c.env.Advance(30 * time.Second)
 }
 
 // Response is an answer with its body read.

@@ -17,6 +17,9 @@ const (
 	SignedIn
 	// InSchool routes need a session with a school chosen.
 	InSchool
+	// StepUp routes need a school and, for anyone with more than reporting
+	// access, a second factor given in this session.
+	StepUp
 )
 
 // Route is one page.
@@ -34,10 +37,15 @@ func (h *Handler) Routes() []Route {
 		{"POST /logout", Public, h.signOut},
 		{"GET /choose-school", SignedIn, h.showChooseSchool},
 		{"POST /choose-school", SignedIn, h.chooseSchool},
+		{"GET /step-up", InSchool, h.showStepUp},
+		{"POST /step-up", InSchool, h.stepUp},
+		{"GET /two-factor/setup", InSchool, h.showTOTPSetup},
+		{"POST /two-factor/setup", InSchool, h.startTOTPSetup},
+		{"POST /two-factor/confirm", InSchool, h.confirmTOTP},
 		{"GET /{$}", InSchool, h.showHome},
-		{"GET /pupils", InSchool, h.showPupils},
-		{"POST /pupils", InSchool, h.showPupils},
-		{"GET /pupils/{id}", InSchool, h.showPupil},
+		{"GET /pupils", StepUp, h.showPupils},
+		{"POST /pupils", StepUp, h.showPupils},
+		{"GET /pupils/{id}", StepUp, h.showPupil},
 	}
 }
 
@@ -53,6 +61,8 @@ func (h *Handler) Handler() http.Handler {
 			mux.Handle(rt.Pattern, h.requireSession(false, rt.handler))
 		case InSchool:
 			mux.Handle(rt.Pattern, h.requireSession(true, rt.handler))
+		case StepUp:
+			mux.Handle(rt.Pattern, h.requireSession(true, h.requireStepUp(rt.handler)))
 		}
 	}
 	static, _ := fs.Sub(staticFS, "static")

@@ -123,8 +123,8 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	case vigil.EINVALID:
 		h.render(w, r, http.StatusUnprocessableEntity, "login", page{Title: "Sign in", Data: form, Err: err})
 		return
-	case vigil.EUNAUTHORIZED, vigil.EFORBIDDEN:
-		h.render(w, r, http.StatusUnauthorized, "login", page{Title: "Sign in", Data: form, Err: err})
+	case vigil.EUNAUTHORIZED, vigil.EFORBIDDEN, vigil.ETHROTTLED:
+		h.render(w, r, statusFor(err), "login", page{Title: "Sign in", Data: form, Err: err})
 		return
 	default:
 		h.fail(w, r, err)

@@ -72,6 +72,14 @@ var funcs = template.FuncMap{
 	},
 	"add":    func(a, b int) int { return a + b },
 	"errMsg": vigil.ErrorMessage,
+	// pngData lets a PNG data URI we made ourselves (the TOTP QR code)
+	// through html/template's URL filter, and nothing else.
+	"pngData": func(s string) template.URL {
+		if strings.HasPrefix(s, "data:image/png;base64,") && !strings.ContainsAny(s, "\"'<> ") {
+			return template.URL(s)
+		}
+		return ""
+	},
 }
 
 // page is what every template receives.
@@ -126,6 +134,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, title = http.StatusForbidden, "Not available to you"
 	case vigil.EINVALID:
 		status, title = http.StatusUnprocessableEntity, "Please check what you entered"
+	case vigil.ETHROTTLED:
+		status, title = http.StatusTooManyRequests, "Too many attempts"
 	case vigil.EUNAVAILABLE:
 		status, title = http.StatusServiceUnavailable, "Vigil is busy"
 	default:

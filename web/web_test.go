@@ -164,6 +164,7 @@ func TestChooseSchool(t *testing.T) {
 		}
 		c.PostForm(t, "/choose-school", url.Values{"school": {string(other.ID)}}).Want(t, http.StatusUnprocessableEntity, "Choose one of your schools.", "")
 		c.PostForm(t, "/choose-school", url.Values{"school": {string(f.Elm.ID)}}).Want(t, http.StatusSeeOther, "", "")
+		c.StepUp(t)
 		c.Get(t, "/pupils").Want(t, http.StatusOK, "Bruno", "Amara")
 		c.PostForm(t, "/choose-school", url.Values{"school": {string(f.Oak.ID)}}).Want(t, http.StatusSeeOther, "", "")
 		c.Get(t, "/pupils").Want(t, http.StatusOK, "Amara", "Bruno")
@@ -240,7 +241,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 func TestRouteCoverage(t *testing.T) {
 	env := vigiltest.Start(t, storetest.OpenSQLite(t))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h, err := web.New(app.New(env.Store, env.Hasher, log), log, web.Options{})
+	h, err := web.New(app.New(env.Store, env.Hasher, env.Sealer, log), log, web.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +261,7 @@ func TestRouteCoverage(t *testing.T) {
 			if r.Status >= 500 {
 				t.Errorf("%s: public route answered %d", rt.Pattern, r.Status)
 			}
-		case web.SignedIn, web.InSchool:
+		case web.SignedIn, web.InSchool, web.StepUp:
 			if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
 				t.Errorf("%s without a session: %d to %q", rt.Pattern, r.Status, r.Header.Get("Location"))
 			}

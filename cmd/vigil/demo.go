@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/config"
+	"github.com/vigil-safeguarding/vigil/crypt"
 	"github.com/vigil-safeguarding/vigil/demo"
 	"github.com/vigil-safeguarding/vigil/store"
 )
@@ -26,21 +27,37 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return usageErr("%v", err)
 	}
 	log := newLogger(c, e.stderr)
+	sealer, err := loadSealer(c, e, log)
+	if err != nil {
+		return err
+	}
 	s, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return seedDemo(ctx, e, s, auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU())), c)
+	return seedDemo(ctx, e, s, auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU())), sealer, c)
 }
 
 // seedDemo creates or refreshes the demo school and prints how to sign in.
-func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, c *config.Config) error {
+func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, sealer *crypt.Sealer, c *config.Config) error {
 	password, generated := e.getenv("VIGIL_DEMO_PASSWORD"), false
 	if password == "" {
 		password, generated = demoPassword(), true
 	}
 	res, err := demo.Seed(ctx, s, h, password, time.Now())
+	if err != nil {
+		return err
+	}
+	secret := e.getenv("VIGIL_DEMO_TOTP_SECRET")
+	if secret == "" {
+		fresh, err := auth.NewTOTP("Vigil demo", "staff@"+demo.EmailDomain)
+		if err != nil {
+			return err
+		}
+		secret = fresh.Secret
+	}
+	totp, err := demo.EnrolTOTP(ctx, s, sealer, res, secret)
 	if err != nil {
 		return err
 	}
@@ -59,11 +76,16 @@ func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, c *co
 		fmt.Fprintf(w, "  %-32s %s\n", st.Email, st.Role.Title())
 	}
 	if generated {
-		fmt.Fprintf(w, "Password for every demo account: %s\n(set VIGIL_DEMO_PASSWORD to choose it; it is generated anew each run otherwise)\n\n", password)
+		fmt.Fprintf(w, "Password for every demo account: %s\n(set VIGIL_DEMO_PASSWORD to choose it; it is generated anew each run otherwise)\n", password)
 	} else {
 		fmt.Fprintln(w, "Password for every demo account: the value of VIGIL_DEMO_PASSWORD")
-		fmt.Fprintln(w)
 	}
+	fmt.Fprintf(w, "Accounts that can open pupil records also need a code from an authenticator app.\n"+
+		"Add this key to one (it is the same for every demo account): %s\n  %s\n", totp.Secret, totp.URL)
+	if e.getenv("VIGIL_DEMO_TOTP_SECRET") == "" {
+		fmt.Fprintln(w, "(set VIGIL_DEMO_TOTP_SECRET to choose it; it is generated anew each run otherwise)")
+	}
+	fmt.Fprintln(w)
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/store/storetest"
 )
 
@@ -174,7 +175,8 @@ func (s *syncBuffer) String() string {
 func TestServeDemo(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	vars := map[string]string{"VIGIL_DEMO_PASSWORD": "Demo-pass-for-tests-1!", "VIGIL_ADDR": "127.0.0.1:0"}
+	const totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	vars := map[string]string{"VIGIL_DEMO_PASSWORD": "Demo-pass-for-tests-1!", "VIGIL_DEMO_TOTP_SECRET": totpSecret, "VIGIL_ADDR": "127.0.0.1:0"}
 	pr, pw := io.Pipe()
 	var stdout syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
@@ -243,7 +245,16 @@ func TestServeDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	res, err = c.Get(base + "/pupils")
+	// Opening pupil records asks for the authenticator code first.
+	code, err := auth.TOTPCode(totpSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	form = url.Values{"code": {code}, "next": {"/pupils"}}
+	req, _ = http.NewRequest(http.MethodPost, base+"/step-up", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	res, err = c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/config"
+	"github.com/vigil-safeguarding/vigil/crypt"
 	"github.com/vigil-safeguarding/vigil/server"
 	"github.com/vigil-safeguarding/vigil/web"
 )
@@ -37,12 +38,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return usageErr("%v", err)
 	}
 	log := newLogger(c, e.stderr)
-	if c.SQLite() {
-		if err := os.MkdirAll(filepath.Join(c.Data, "blobs"), 0o700); err != nil {
-			return fmt.Errorf("cannot make the data folder %s: %w", c.Data, err)
-		}
-	}
-	if err := ensureMasterKey(c.MasterKeyFile, e, log); err != nil {
+	sealer, err := loadSealer(c, e, log)
+	if err != nil {
 		return err
 	}
 	s, err := openStore(ctx, c, log)
@@ -52,11 +49,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer s.Close()
 	hasher := auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU()))
 	if *withDemo {
-		if err := seedDemo(ctx, e, s, hasher, c); err != nil {
+		if err := seedDemo(ctx, e, s, hasher, sealer, c); err != nil {
 			return err
 		}
 	}
-	a := app.New(s, hasher, log)
+	a := app.New(s, hasher, sealer, log)
 	pages, err := web.New(a, log, web.Options{Secure: c.Secure()})
 	if err != nil {
 		return err
@@ -115,6 +112,24 @@ func sweepSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// loadSealer makes the master key if it is missing (see ensureMasterKey) and
+// returns the sealer for person-level secrets.
+func loadSealer(c *config.Config, e *env, log *slog.Logger) (*crypt.Sealer, error) {
+	if c.SQLite() {
+		if err := os.MkdirAll(filepath.Join(c.Data, "blobs"), 0o700); err != nil {
+			return nil, fmt.Errorf("cannot make the data folder %s: %w", c.Data, err)
+		}
+	}
+	if err := ensureMasterKey(c.MasterKeyFile, e, log); err != nil {
+		return nil, err
+	}
+	master, err := crypt.LoadMasterKey(c.MasterKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	return crypt.NewPersonSealer(master)
 }
 
 // ensureMasterKey makes the master key file if it is missing, with a loud

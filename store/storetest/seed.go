@@ -13,6 +13,7 @@ type School struct {
 	*vigil.School
 	Ctx    context.Context // acts as the operator on this school
 	Staff  map[string]*vigil.Person
+	Roles  map[string]vigil.Role // each staff member's role, by the same key
 	Pupils map[string]*vigil.Pupil
 }
 
@@ -49,7 +50,7 @@ func seedSchool(t testing.TB, s *store.Store, slug, name string, pupils map[stri
 		t.Fatalf("seed school %s: %v", slug, err)
 	}
 	ctx := vigil.SystemContext(bg, sc.ID)
-	out := &School{School: sc, Ctx: ctx, Staff: map[string]*vigil.Person{}, Pupils: map[string]*vigil.Pupil{}}
+	out := &School{School: sc, Ctx: ctx, Staff: map[string]*vigil.Person{}, Roles: map[string]vigil.Role{}, Pupils: map[string]*vigil.Pupil{}}
 	for key, role := range map[string]vigil.Role{"dsl": vigil.RoleDSL, "teacher": vigil.RoleStaff, "admin": vigil.RoleSchoolAdmin} {
 		p := &vigil.Person{Email: key + "@" + slug + ".test", Name: key + " at " + name}
 		if err := s.CreatePerson(bg, p); err != nil {
@@ -59,7 +60,7 @@ func seedSchool(t testing.TB, s *store.Store, slug, name string, pupils map[stri
 		if err := s.SaveMembership(ctx, m); err != nil {
 			t.Fatalf("seed membership %s: %v", p.Email, err)
 		}
-		out.Staff[key] = p
+		out.Staff[key], out.Roles[key] = p, role
 	}
 	n := 0
 	for key, names := range pupils {

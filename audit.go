@@ -1,0 +1,43 @@
+package vigil
+
+import "time"
+
+// ServiceSchoolID is the school id of audit events that belong to no school,
+// such as a sign-in attempt for an unknown email: the service's own
+// sequence.
+const ServiceSchoolID SchoolID = "00000000-0000-0000-0000-000000000000"
+
+// Audit actions. Events hold ids and these names, never record text.
+const (
+	AuditSignIn             = "auth.sign_in"
+	AuditSignInFailed       = "auth.sign_in_failed"
+	AuditSignInThrottled    = "auth.sign_in_throttled"
+	AuditSignOut            = "auth.sign_out"
+	AuditSchoolChosen       = "auth.school_chosen"
+	AuditStepUp             = "auth.step_up"
+	AuditStepUpFailed       = "auth.step_up_failed"
+	AuditTOTPEnrolled       = "auth.totp_enrolled"
+	AuditRecoveryUsed       = "auth.recovery_code_used"
+	AuditSecondFactorsReset = "auth.second_factors_reset"
+	AuditPasswordChanged    = "auth.password_changed"
+	AuditPermissionChanged  = "access.permission_changed"
+	AuditPupilViewed        = "pupil.viewed"
+	AuditPupilsListed       = "pupil.listed"
+)
+
+// AuditEvent is one entry in a school's audit trail.
+type AuditEvent struct {
+	SchoolID   SchoolID
+	Seq        int64 // gap-free per school
+	ID         string
+	At         time.Time
+	PersonID   PersonID // who acted, "" for the system
+	SessionID  string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	PupilID    PupilID
+	IP         string
+	UserAgent  string
+	Detail     map[string]string // ids and counts only
+}

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/vigil-safeguarding/vigil"
+)
+
+// AppendAudit adds an event to the end of its school's trail, in the
+// caller's transaction when there is one (RunInTx), so the event commits or
+// rolls back with the change it records. Appends for one school are
+// serialised, so the sequence has no gaps or duplicates.
+func (s *Store) AppendAudit(ctx context.Context, ev *vigil.AuditEvent) error {
+	if ev.SchoolID == "" {
+		ev.SchoolID = vigil.ServiceSchoolID
+	}
+	tx, err := s.beginAudit(ctx, ev.SchoolID)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if q := tx.d.lockSchool(); q != "" {
+		if _, err := tx.exec(ctx, q, string(ev.SchoolID)); err != nil {
+			return s.wrap(err, "lock audit trail")
+		}
+	}
+	if err := tx.queryRow(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM audit_events WHERE school_id = ?", ev.SchoolID).Scan(&ev.Seq); err != nil {
+		return s.wrap(err, "audit sequence")
+	}
+	ev.ID, ev.At = vigil.NewID(), tx.now
+	detail, err := json.Marshal(ev.Detail)
+	if err != nil {
+		return fmt.Errorf("encode audit detail: %w", err)
+	}
+	if ev.Detail == nil {
+		detail = []byte("{}")
+	}
+	_, err = tx.exec(ctx, `INSERT INTO audit_events (school_id, seq, id, at, person_id, session_id, action, object_type, object_id, pupil_id, ip, user_agent, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.SchoolID, ev.Seq, ev.ID, ev.At, nullString(string(ev.PersonID)), nullString(ev.SessionID), ev.Action, ev.ObjectType, ev.ObjectID,
+		nullString(string(ev.PupilID)), ev.IP, truncateBytes(ev.UserAgent, 300), string(detail))
+	if err != nil {
+		return s.wrap(err, "append audit event")
+	}
+	return tx.Commit()
+}
+
+// beginAudit joins the caller's transaction if it is for the same school,
+// and otherwise opens one scoped to the event's school.
+func (s *Store) beginAudit(ctx context.Context, school vigil.SchoolID) (*Tx, error) {
+	if outer, ok := ctx.Value(txKey{}).(*Tx); ok && outer.school == school {
+		return &Tx{tx: outer.tx, d: outer.d, now: outer.now, school: school, person: outer.person, joined: true}, nil
+	}
+	return s.beginScoped(ctx, true, school, "")
+}
+
+// FindAudit returns the newest events of the school in the context, newest
+// first, optionally only those about one person or pupil.
+func (s *Store) FindAudit(ctx context.Context, person vigil.PersonID, pupil vigil.PupilID, limit int) ([]*vigil.AuditEvent, error) {
+	tx, err := s.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return nil, err
+	}
+	where, args := "school_id = ?", []any{tx.school}
+	if person != "" {
+		where, args = where+" AND person_id = ?", append(args, person)
+	}
+	if pupil != "" {
+		where, args = where+" AND pupil_id = ?", append(args, pupil)
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return findAudit(ctx, tx, where, append(args, limit))
+}
+
+// FindServiceAudit returns the newest events in the service's own sequence
+// about a person (sign-ins and failures), newest first.
+func (s *Store) FindServiceAudit(ctx context.Context, person vigil.PersonID, limit int) ([]*vigil.AuditEvent, error) {
+	tx, err := s.beginScoped(ctx, false, vigil.ServiceSchoolID, "")
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return findAudit(ctx, tx, "school_id = ? AND person_id = ?", []any{vigil.ServiceSchoolID, person, max(limit, 1)})
+}
+
+func findAudit(ctx context.Context, tx *Tx, where string, args []any) ([]*vigil.AuditEvent, error) {
+	rows, err := tx.query(ctx, `SELECT school_id, seq, id, at, person_id, session_id, action, object_type, object_id,
+		pupil_id, ip, user_agent, detail FROM audit_events WHERE `+where+` ORDER BY seq DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, wrapErr(tx.d, err, "find audit")
+	}
+	defer rows.Close()
+	var out []*vigil.AuditEvent
+	for rows.Next() {
+		var ev vigil.AuditEvent
+		var detail string
+		var person, session, pupil sql.NullString
+		if err := rows.Scan(&ev.SchoolID, &ev.Seq, &ev.ID, &ev.At, &person, &session, &ev.Action, &ev.ObjectType, &ev.ObjectID,
+			&pupil, &ev.IP, &ev.UserAgent, &detail); err != nil {
+			return nil, fmt.Errorf("scan audit event: %w", err)
+		}
+		ev.PersonID, ev.SessionID, ev.PupilID = vigil.PersonID(person.String), session.String, vigil.PupilID(pupil.String)
+		if err := json.Unmarshal([]byte(detail), &ev.Detail); err != nil {
+			return nil, fmt.Errorf("decode audit detail %s: %w", ev.ID, err)
+		}
+		out = append(out, &ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(tx.d, err, "find audit")
+	}
+	return out, tx.Commit()
+}
+
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
