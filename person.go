@@ -25,11 +25,12 @@ type Person struct {
 
 	PasswordChangedAt time.Time // zero if never set
 	TOTPConfirmedAt   time.Time // zero unless an authenticator app is enrolled
+	SecurityKeys      int       // WebAuthn security keys and passkeys registered
 }
 
 // HasSecondFactor reports whether the person can step up with a second
 // factor.
-func (p *Person) HasSecondFactor() bool { return !p.TOTPConfirmedAt.IsZero() }
+func (p *Person) HasSecondFactor() bool { return !p.TOTPConfirmedAt.IsZero() || p.SecurityKeys > 0 }
 
 // NormalizeEmail trims and lowercases an email address for storage and
 // comparison.

@@ -67,12 +67,13 @@ func (s *Store) findPerson(ctx context.Context, where string, arg any) (*vigil.P
 	return p, tx.Commit()
 }
 
-const personColumns = "id, email, name, status, password_hash, created_at, last_sign_in_at, password_changed_at, totp_confirmed_at"
+const personColumns = "id, email, name, status, password_hash, created_at, last_sign_in_at, password_changed_at, totp_confirmed_at, " +
+	"(SELECT count(*) FROM webauthn_credentials w WHERE w.person_id = persons.id)"
 
 func scanPerson(row interface{ Scan(...any) error }) (*vigil.Person, error) {
 	var p vigil.Person
 	var last, changed, totp sql.NullTime
-	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.Status, &p.PasswordHash, &p.CreatedAt, &last, &changed, &totp); err != nil {
+	if err := row.Scan(&p.ID, &p.Email, &p.Name, &p.Status, &p.PasswordHash, &p.CreatedAt, &last, &changed, &totp, &p.SecurityKeys); err != nil {
 		return nil, err
 	}
 	p.LastSignInAt, p.PasswordChangedAt, p.TOTPConfirmedAt = last.Time, changed.Time, totp.Time
@@ -89,8 +90,7 @@ func (s *Store) FindPersons(ctx context.Context) ([]*vigil.Person, error) {
 	defer tx.Rollback()
 	q, args := "SELECT "+personColumns+" FROM persons ORDER BY email", []any(nil)
 	if tx.school != "" {
-		q = `SELECT p.id, p.email, p.name, p.status, p.password_hash, p.created_at, p.last_sign_in_at, p.password_changed_at, p.totp_confirmed_at
-			FROM persons p JOIN memberships m ON m.person_id = p.id AND m.school_id = ? ORDER BY p.email`
+		q = "SELECT " + personColumns + " FROM persons WHERE id IN (SELECT person_id FROM memberships WHERE school_id = ?) ORDER BY email"
 		args = []any{tx.school}
 	}
 	rows, err := tx.query(ctx, q, args...)
