@@ -12,9 +12,11 @@ type Actor struct {
 	Designated bool
 	SessionID  string // the session's public id (not the cookie's secret), for audit
 	SteppedUp  bool   // gave a second factor in this session
-	System     bool   // the operator's command line or a background job
-	IP         string
-	UserAgent  string
+	// Permissions in SchoolID, read from the database for each request.
+	Permissions Permissions
+	System      bool // the operator's command line or a background job
+	IP          string
+	UserAgent   string
 }
 
 type actorKey struct{}

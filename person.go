@@ -129,6 +129,10 @@ type Membership struct {
 	Active     bool
 	CreatedAt  time.Time
 
+	// Permissions, when set on SaveMembership, replace the role's template;
+	// when nil there, a new member or a changed role gets the template.
+	Permissions Permissions
+
 	// Filled on reads for display.
 	SchoolName  string
 	SchoolSlug  string

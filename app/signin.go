@@ -199,6 +199,11 @@ func (a *App) Authenticate(ctx context.Context, token string, m Meta) (*Current,
 	cur.Actor = &vigil.Actor{PersonID: person.ID, SessionID: ses.ID, IP: m.IP, UserAgent: m.UserAgent, SteppedUp: !ses.SteppedUpAt.IsZero()}
 	if cur.Membership != nil {
 		cur.Actor.SchoolID, cur.Actor.Role, cur.Actor.Designated = cur.School.ID, cur.Membership.Role, cur.Membership.Designated
+		perms, err := a.Store.FindPermissions(vigil.NewContext(ctx, cur.Actor), person.ID)
+		if err != nil {
+			return nil, err
+		}
+		cur.Actor.Permissions = perms
 	}
 	return cur, nil
 }

@@ -10,31 +10,22 @@ type Action string
 
 // Actions checked by the application.
 const (
-	ViewHome     Action = "home.view"   // the signed-in home page
-	ListPupils   Action = "pupil.list"  // the pupil list and search
-	ViewPupil    Action = "pupil.view"  // a pupil's details, contacts and flags
-	ListStaff    Action = "staff.list"  // the school's members
-	ViewSettings Action = "school.view" // the school's settings
+	ViewHome     Action = "home.view"     // the signed-in home page
+	ListPupils   Action = "pupil.list"    // the pupil list and search
+	ViewPupil    Action = "pupil.view"    // a pupil's details, contacts and flags
+	ListStaff    Action = "staff.list"    // the school's members
+	ManageStaff  Action = "staff.manage"  // invite, deactivate, change access, reset 2FA
+	ReviewAccess Action = "access.review" // who can see each category
+	ViewSettings Action = "school.view"   // the school's settings
 )
 
 // Actions lists every action, so tests can check each has a rule.
-var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ViewSettings}
-
-// pupilReaders are the roles that see pupil details and vulnerable-group
-// flags, once stepped up with a second factor. Plain staff and governors do
-// not: staff report concerns, governors see anonymised reports.
-var pupilReaders = map[vigil.Role]bool{
-	vigil.RoleDSL: true, vigil.RoleDeputyDSL: true, vigil.RoleHeadteacher: true, vigil.RoleSENCO: true,
-	vigil.RolePastoral: true, vigil.RoleAttendance: true, vigil.RoleSchoolAdmin: true,
-}
-
-var staffReaders = map[vigil.Role]bool{
-	vigil.RoleDSL: true, vigil.RoleDeputyDSL: true, vigil.RoleHeadteacher: true, vigil.RoleSchoolAdmin: true,
-}
+var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ManageStaff, ReviewAccess, ViewSettings}
 
 // Can reports whether a may do action. A nil actor, or one without a school,
 // may do nothing. The operator's command line (System) may do everything
-// here; it never reaches the web.
+// here; it never reaches the web. Everything beyond reporting needs a
+// second factor given in this session.
 func Can(a *vigil.Actor, action Action) bool {
 	if a == nil || a.SchoolID == "" {
 		return false
@@ -42,13 +33,18 @@ func Can(a *vigil.Actor, action Action) bool {
 	if a.System {
 		return true
 	}
+	p := a.Permissions
 	switch action {
 	case ViewHome:
 		return a.Role.Valid()
 	case ListPupils, ViewPupil:
-		return pupilReaders[a.Role] && a.SteppedUp
-	case ListStaff, ViewSettings:
-		return staffReaders[a.Role] && a.SteppedUp
+		return a.SteppedUp && (p.Max().AtLeast(vigil.AccessViewAll) || p.Has(vigil.CapManageSettings))
+	case ListStaff, ManageStaff:
+		return a.SteppedUp && p.Has(vigil.CapManageStaff)
+	case ReviewAccess:
+		return a.SteppedUp && (p.Has(vigil.CapManageStaff) || a.Designated)
+	case ViewSettings:
+		return a.SteppedUp && p.Has(vigil.CapManageSettings)
 	}
 	return false
 }
@@ -56,7 +52,19 @@ func Can(a *vigil.Actor, action Action) bool {
 // Elevated reports whether a has more than reporting access, and so must
 // give a second factor before using it.
 func Elevated(a *vigil.Actor) bool {
-	return a != nil && (pupilReaders[a.Role] || staffReaders[a.Role])
+	return a != nil && (a.Permissions.Max().AtLeast(vigil.AccessViewAll) || len(a.Permissions.Capabilities) > 0 || a.Designated)
+}
+
+// RoleNeedsSecondFactor reports whether a role's template gives more than
+// reporting access, as for the school's default categories.
+func RoleNeedsSecondFactor(r vigil.Role) bool {
+	cats := vigil.DefaultCategories()
+	list := make([]*vigil.Category, len(cats))
+	for i := range cats {
+		cats[i].ID = vigil.CategoryID(cats[i].Key)
+		list[i] = &cats[i]
+	}
+	return Elevated(&vigil.Actor{Role: r, Permissions: vigil.RoleTemplate(r, list), Designated: r == vigil.RoleDSL || r == vigil.RoleDeputyDSL})
 }
 
 // Check returns nil if a may do action, otherwise EFORBIDDEN with a plain
@@ -71,5 +79,5 @@ func Check(a *vigil.Actor, action Action) error {
 	if Elevated(a) && !a.SteppedUp {
 		return vigil.Errorf(vigil.EFORBIDDEN, "Confirm it's you with your second factor first.")
 	}
-	return vigil.Errorf(vigil.EFORBIDDEN, "Your role does not give access to this.")
+	return vigil.Errorf(vigil.EFORBIDDEN, "Your access does not include this. Ask your designated safeguarding lead if you need it.")
 }

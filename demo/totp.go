@@ -20,7 +20,7 @@ func EnrolTOTP(ctx context.Context, s *store.Store, sealer *crypt.Sealer, res *R
 		return nil, vigil.FieldError("totp_secret", "VIGIL_DEMO_TOTP_SECRET must be a base32 secret of at least 16 characters.")
 	}
 	for _, st := range res.Staff {
-		if !authz.Elevated(&vigil.Actor{Role: st.Role}) {
+		if !authz.RoleNeedsSecondFactor(st.Role) {
 			continue
 		}
 		p, err := s.FindPersonByEmail(ctx, st.Email)

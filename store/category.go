@@ -15,6 +15,14 @@ func (s *Store) FindCategories(ctx context.Context, activeOnly bool) ([]*vigil.C
 		return nil, err
 	}
 	defer tx.Rollback()
+	out, err := findCategories(ctx, tx, activeOnly)
+	if err != nil {
+		return nil, err
+	}
+	return out, tx.Commit()
+}
+
+func findCategories(ctx context.Context, tx *Tx, activeOnly bool) ([]*vigil.Category, error) {
 	if err := tx.needSchool(); err != nil {
 		return nil, err
 	}
@@ -28,7 +36,7 @@ func (s *Store) FindCategories(ctx context.Context, activeOnly bool) ([]*vigil.C
 	}
 	rows, err := tx.query(ctx, q+" ORDER BY position, name", args...)
 	if err != nil {
-		return nil, s.wrap(err, "find categories")
+		return nil, wrapErr(tx.d, err, "find categories")
 	}
 	defer rows.Close()
 	var out []*vigil.Category
@@ -39,10 +47,7 @@ func (s *Store) FindCategories(ctx context.Context, activeOnly bool) ([]*vigil.C
 		}
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(err, "find categories")
-	}
-	return out, tx.Commit()
+	return out, wrapErr(tx.d, rows.Err(), "find categories")
 }
 
 func insertCategory(ctx context.Context, tx *Tx, c *vigil.Category) error {

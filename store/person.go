@@ -161,7 +161,15 @@ func (s *Store) SaveMembership(ctx context.Context, m *vigil.Membership) error {
 	if err := tx.needSchool(); err != nil {
 		return err
 	}
-	m.SchoolID, m.CreatedAt = tx.school, tx.now
+	var oldRole vigil.Role
+	err = tx.queryRow(ctx, "SELECT role, created_at FROM memberships WHERE school_id = ? AND person_id = ?", tx.school, m.PersonID).Scan(&oldRole, &m.CreatedAt)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return s.wrap(err, "find membership")
+	}
+	if oldRole == "" {
+		m.CreatedAt = tx.now
+	}
+	m.SchoolID = tx.school
 	_, err = tx.exec(ctx, `INSERT INTO memberships (school_id, person_id, role, designated, active, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (school_id, person_id) DO UPDATE SET role = excluded.role, designated = excluded.designated, active = excluded.active`,
@@ -169,6 +177,21 @@ func (s *Store) SaveMembership(ctx context.Context, m *vigil.Membership) error {
 	if err != nil {
 		return s.wrap(err, "save membership")
 	}
+	perms := m.Permissions
+	if perms.Categories == nil && perms.Capabilities == nil {
+		if oldRole == m.Role {
+			return tx.Commit() // same role: keep the school's adjustments
+		}
+		cats, err := findCategories(ctx, tx, false)
+		if err != nil {
+			return err
+		}
+		perms = vigil.RoleTemplate(m.Role, cats)
+	}
+	if err := setPermissions(ctx, tx, m.PersonID, perms); err != nil {
+		return err
+	}
+	m.Permissions = perms
 	return tx.Commit()
 }
 

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/authz"
@@ -74,7 +73,7 @@ func Start(t testing.TB, s *store.Store) *Env {
 			if err := s.SetPasswordHash(context.Background(), p.ID, hash); err != nil {
 				t.Fatalf("set password: %v", err)
 			}
-			if !authz.Elevated(&vigil.Actor{Role: sc.Roles[key]}) {
+			if !authz.RoleNeedsSecondFactor(sc.Roles[key]) {
 				continue
 			}
 			_, hashes := auth.NewRecoveryCodes()

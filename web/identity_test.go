@@ -136,7 +136,7 @@ func TestReportingSessionNeedsNoSecondFactor(t *testing.T) {
 		env := vigiltest.Start(t, s)
 		c := env.SignIn(t, "teacher@oak.test")
 		c.Get(t, "/").Want(t, http.StatusOK, "Hello", "")
-		c.Get(t, "/pupils").Want(t, http.StatusForbidden, "does not give access", "Amara")
+		c.Get(t, "/pupils").Want(t, http.StatusForbidden, "Your access does not include this", "Amara")
 	})
 }
 
