@@ -18,9 +18,13 @@ const (
 	AuditStepUpFailed       = "auth.step_up_failed"
 	AuditTOTPEnrolled       = "auth.totp_enrolled"
 	AuditRecoveryUsed       = "auth.recovery_code_used"
+	AuditWebAuthnRegistered = "auth.webauthn_registered" // a security key or passkey added
+	AuditWebAuthnRemoved    = "auth.webauthn_removed"
 	AuditSecondFactorsReset = "auth.second_factors_reset"
 	AuditPasswordChanged    = "auth.password_changed"
 	AuditPermissionChanged  = "access.permission_changed"
+	AuditStaffDeactivated   = "access.staff_deactivated"
+	AuditStaffReactivated   = "access.staff_reactivated"
 	AuditPupilViewed        = "pupil.viewed"
 	AuditPupilsListed       = "pupil.listed"
 )

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/authz"
 )
 
 // errBadCredentials is the one answer to a wrong password, an unknown email
@@ -244,3 +245,7 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// Can reports whether the person may do the named authz action, for pages
+// deciding what to offer; app checks again when it is done.
+func (c *Current) Can(action string) bool { return authz.Can(c.Actor, authz.Action(action)) }

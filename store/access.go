@@ -140,3 +140,74 @@ func (s *Store) FindAccessReview(ctx context.Context) (map[vigil.CategoryID][]*v
 	}
 	return out, tx.Commit()
 }
+
+// SetMembershipActive deactivates or reactivates a member of the school in
+// the context. Deactivating ends every session the person has, at once.
+func (s *Store) SetMembershipActive(ctx context.Context, person vigil.PersonID, active bool) error {
+	tx, err := s.begin(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, "UPDATE memberships SET active = ? WHERE school_id = ? AND person_id = ?", active, tx.school, person)
+	if err != nil {
+		return s.wrap(err, "set membership active")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return vigil.Errorf(vigil.ENOTFOUND, "Staff member not found.")
+	}
+	if !active {
+		if _, err := tx.exec(ctx, "DELETE FROM sessions WHERE person_id = ?", person); err != nil {
+			return s.wrap(err, "end sessions")
+		}
+	}
+	return tx.Commit()
+}
+
+// FindMember returns one member of the school in the context with their
+// permissions, or ENOTFOUND (also for a person in another school only).
+func (s *Store) FindMember(ctx context.Context, person vigil.PersonID) (*vigil.Membership, error) {
+	tx, err := s.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return nil, err
+	}
+	if !vigil.ValidID(string(person)) {
+		return nil, vigil.Errorf(vigil.ENOTFOUND, "Staff member not found.")
+	}
+	m := &vigil.Membership{SchoolID: tx.school}
+	var caps string
+	err = tx.queryRow(ctx, `SELECT m.person_id, m.role, m.designated, m.active, m.created_at, m.capabilities, p.name, p.email
+		FROM memberships m JOIN persons p ON p.id = m.person_id WHERE m.school_id = ? AND m.person_id = ?`, tx.school, person).
+		Scan(&m.PersonID, &m.Role, &m.Designated, &m.Active, &m.CreatedAt, &caps, &m.PersonName, &m.PersonEmail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, vigil.Errorf(vigil.ENOTFOUND, "Staff member not found.")
+	} else if err != nil {
+		return nil, s.wrap(err, "find member")
+	}
+	m.Permissions.Capabilities = vigil.ParseCapabilities(caps)
+	m.Permissions.Categories = map[vigil.CategoryID]vigil.Access{}
+	rows, err := tx.query(ctx, "SELECT category_id, level FROM category_access WHERE school_id = ? AND person_id = ?", tx.school, person)
+	if err != nil {
+		return nil, s.wrap(err, "find member access")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c vigil.CategoryID
+		var a vigil.Access
+		if err := rows.Scan(&c, &a); err != nil {
+			return nil, fmt.Errorf("scan access: %w", err)
+		}
+		m.Permissions.Categories[c] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(err, "find member access")
+	}
+	return m, tx.Commit()
+}

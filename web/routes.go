@@ -46,6 +46,11 @@ func (h *Handler) Routes() []Route {
 		{"GET /pupils", StepUp, h.showPupils},
 		{"POST /pupils", StepUp, h.showPupils},
 		{"GET /pupils/{id}", StepUp, h.showPupil},
+		{"GET /staff", StepUp, h.showStaff},
+		{"GET /staff/access-review", StepUp, h.showAccessReview},
+		{"GET /staff/{id}", StepUp, h.showStaffMember},
+		{"POST /staff/{id}/access", StepUp, h.saveStaffAccess},
+		{"POST /staff/{id}/{action}", StepUp, h.staffAction},
 	}
 }
 
