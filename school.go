@@ -44,12 +44,38 @@ type SchoolSettings struct {
 	IdleTimeoutMinutes int `json:"idle_timeout_minutes"`
 	// Timezone is the IANA zone dates are shown in.
 	Timezone string `json:"timezone"`
+	// PasswordProfile is "dpia-classic" (the default) or "nist-800-63b";
+	// see auth.Profile.
+	PasswordProfile string `json:"password_profile"`
+	// TwoFactorFor is who must give a second factor: "elevated" (the
+	// default: everyone with more than reporting access) or "everyone".
+	TwoFactorFor string `json:"two_factor_for"`
 }
+
+// Password profiles and second-factor scopes a school may choose.
+const (
+	ProfileClassic    = "dpia-classic"
+	ProfileNIST       = "nist-800-63b"
+	TwoFactorElevated = "elevated"
+	TwoFactorEveryone = "everyone"
+)
 
 // DefaultSchoolSettings returns the settings a new school starts with.
 func DefaultSchoolSettings() SchoolSettings {
-	return SchoolSettings{IdleTimeoutMinutes: 20, Timezone: "Europe/London"}
+	return SchoolSettings{IdleTimeoutMinutes: 20, Timezone: "Europe/London", PasswordProfile: ProfileClassic, TwoFactorFor: TwoFactorElevated}
 }
+
+// Profile returns the school's password profile, Classic when unset.
+func (s SchoolSettings) Profile() string {
+	if s.PasswordProfile == "" {
+		return ProfileClassic
+	}
+	return s.PasswordProfile
+}
+
+// TwoFactorForEveryone reports whether even reporting sessions need a
+// second factor.
+func (s SchoolSettings) TwoFactorForEveryone() bool { return s.TwoFactorFor == TwoFactorEveryone }
 
 // IdleTimeout returns the school's idle timeout, or the default when unset.
 func (s SchoolSettings) IdleTimeout() time.Duration {
@@ -77,6 +103,12 @@ func (s *School) Validate() error {
 	}
 	if m := s.Settings.IdleTimeoutMinutes; m != 0 && (m < 5 || m > 120) {
 		p.Add("idle_timeout_minutes", "The idle timeout must be between 5 and 120 minutes.")
+	}
+	if pp := s.Settings.PasswordProfile; pp != "" && pp != ProfileClassic && pp != ProfileNIST {
+		p.Add("password_profile", "Choose the DPIA classic or the NIST 800-63B password rules.")
+	}
+	if tf := s.Settings.TwoFactorFor; tf != "" && tf != TwoFactorElevated && tf != TwoFactorEveryone {
+		p.Add("two_factor_for", "Choose who needs a second factor.")
 	}
 	if tz := s.Settings.Timezone; tz != "" {
 		if _, err := time.LoadLocation(tz); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/crypt"
+	"github.com/vigil-safeguarding/vigil/notify"
 	"github.com/vigil-safeguarding/vigil/store"
 )
 
@@ -22,11 +23,16 @@ type App struct {
 	Sealer *crypt.Sealer // person-level secrets: TOTP
 	Log    *slog.Logger
 	Now    func() time.Time
+
+	// Mailer sends content-free emails (reset links, invitations); BaseURL
+	// is where their links point.
+	Mailer  notify.Mailer
+	BaseURL string
 }
 
 // New returns an App over the store.
 func New(s *store.Store, h *auth.Hasher, sealer *crypt.Sealer, log *slog.Logger) *App {
-	return &App{Store: s, Hasher: h, Sealer: sealer, Log: log, Now: time.Now}
+	return &App{Store: s, Hasher: h, Sealer: sealer, Log: log, Now: time.Now, Mailer: notify.Discard{}, BaseURL: "http://localhost"}
 }
 
 // audit appends an event about what the actor in ctx did, filling in who,

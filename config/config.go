@@ -21,6 +21,8 @@ type Config struct {
 	MasterKeyFile string // the key that wraps each school's keys
 	LogLevel      string // debug, info, warn, error
 	LogFormat     string // json or text
+
+	SMTPHost, SMTPPort, SMTPTLS, SMTPUsername, SMTPPassword, SMTPFrom string
 }
 
 // Setting documents one setting for --help and the README.
@@ -37,6 +39,12 @@ var Settings = []Setting{
 	{"base-url", "VIGIL_BASE_URL", "http://<addr>", "address people reach Vigil at; https:// marks cookies Secure"},
 	{"log-level", "VIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 	{"log-format", "VIGIL_LOG_FORMAT", "json", "log format: json or text"},
+	{"smtp-host", "VIGIL_SMTP_HOST", "", "mail server for password resets and invitations; unset logs emails' recipient and subject instead of sending"},
+	{"smtp-port", "VIGIL_SMTP_PORT", "587", "mail server port (465 for implicit TLS)"},
+	{"smtp-tls", "VIGIL_SMTP_TLS", "starttls", "starttls, tls (implicit) or none (a relay on this machine only)"},
+	{"smtp-username", "VIGIL_SMTP_USERNAME", "", "mail server user name"},
+	{"smtp-password", "VIGIL_SMTP_PASSWORD", "", "mail server password (or VIGIL_SMTP_PASSWORD_FILE)"},
+	{"smtp-from", "VIGIL_SMTP_FROM", "Vigil <vigil@localhost>", "sender address of Vigil's emails"},
 }
 
 // Register adds the settings to fs. With serving false, the listening
@@ -45,9 +53,11 @@ func (c *Config) Register(fs *flag.FlagSet, serving bool) {
 	vars := map[string]*string{
 		"data": &c.Data, "database-url": &c.DatabaseURL, "master-key-file": &c.MasterKeyFile,
 		"addr": &c.Addr, "base-url": &c.BaseURL, "log-level": &c.LogLevel, "log-format": &c.LogFormat,
+		"smtp-host": &c.SMTPHost, "smtp-port": &c.SMTPPort, "smtp-tls": &c.SMTPTLS, "smtp-username": &c.SMTPUsername,
+		"smtp-password": &c.SMTPPassword, "smtp-from": &c.SMTPFrom,
 	}
 	for _, s := range Settings {
-		if !serving && (s.Flag == "addr" || s.Flag == "base-url") {
+		if !serving && (s.Flag == "addr" || s.Flag == "base-url" || strings.HasPrefix(s.Flag, "smtp-")) {
 			continue
 		}
 		fs.StringVar(vars[s.Flag], s.Flag, "", s.Help+" (env "+s.Env+"; default "+s.Default+")")
@@ -79,6 +89,21 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	pick(&c.MasterKeyFile, "VIGIL_MASTER_KEY_FILE", filepath.Join(c.Data, "master.key"))
 	pick(&c.Addr, "VIGIL_ADDR", "127.0.0.1:8080")
 	pick(&c.BaseURL, "VIGIL_BASE_URL", "http://"+c.Addr)
+	if c.SMTPPassword == "" && getenv("VIGIL_SMTP_PASSWORD") == "" {
+		if f := getenv("VIGIL_SMTP_PASSWORD_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("cannot read VIGIL_SMTP_PASSWORD_FILE: %w", err)
+			}
+			c.SMTPPassword = strings.TrimSpace(string(b))
+		}
+	}
+	pick(&c.SMTPHost, "VIGIL_SMTP_HOST", "")
+	pick(&c.SMTPPort, "VIGIL_SMTP_PORT", "")
+	pick(&c.SMTPTLS, "VIGIL_SMTP_TLS", "starttls")
+	pick(&c.SMTPUsername, "VIGIL_SMTP_USERNAME", "")
+	pick(&c.SMTPPassword, "VIGIL_SMTP_PASSWORD", "")
+	pick(&c.SMTPFrom, "VIGIL_SMTP_FROM", "Vigil <vigil@localhost>")
 	pick(&c.LogLevel, "VIGIL_LOG_LEVEL", "info")
 	pick(&c.LogFormat, "VIGIL_LOG_FORMAT", "json")
 	switch c.LogLevel {

@@ -13,12 +13,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/config"
 	"github.com/vigil-safeguarding/vigil/crypt"
+	"github.com/vigil-safeguarding/vigil/notify"
 	"github.com/vigil-safeguarding/vigil/server"
 	"github.com/vigil-safeguarding/vigil/web"
 )
@@ -54,6 +57,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	a := app.New(s, hasher, sealer, log)
+	a.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if a.Mailer, err = newMailer(c, log); err != nil {
+		return err
+	}
 	pages, err := web.New(a, log, web.Options{Secure: c.Secure()})
 	if err != nil {
 		return err
@@ -91,6 +98,29 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newMailer returns the SMTP mailer the settings describe or, with no mail
+// server set, one that only logs each email's recipient and subject.
+func newMailer(c *config.Config, log *slog.Logger) (notify.Mailer, error) {
+	if c.SMTPHost == "" {
+		log.Warn("no mail server set (VIGIL_SMTP_HOST): password reset and invitation emails are logged, not sent")
+		return notify.NewLogMailer(log), nil
+	}
+	port := 0
+	if c.SMTPPort != "" {
+		p, err := strconv.Atoi(c.SMTPPort)
+		if err != nil {
+			return nil, usageErr("--smtp-port must be a number")
+		}
+		port = p
+	}
+	m, err := notify.NewSMTP(notify.SMTPConfig{Host: c.SMTPHost, Port: port, TLS: c.SMTPTLS, Username: c.SMTPUsername,
+		Password: c.SMTPPassword, From: c.SMTPFrom})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // sweepSessions deletes expired sessions every ten minutes. Expiry is also
