@@ -24,7 +24,9 @@ var AccessLevels = []Access{AccessNone, AccessReport, AccessViewOwn, AccessViewA
 func (a Access) Valid() bool { return slices.Contains(AccessLevels, a) }
 
 // AtLeast reports whether a is b or more.
-func (a Access) AtLeast(b Access) bool { return slices.Index(AccessLevels, a) >= slices.Index(AccessLevels, b) }
+func (a Access) AtLeast(b Access) bool {
+	return slices.Index(AccessLevels, a) >= slices.Index(AccessLevels, b)
+}
 
 // Title returns the level as a page shows it.
 func (a Access) Title() string {
