@@ -142,8 +142,9 @@ func (s *Store) CountRecoveryCodes(ctx context.Context, person vigil.PersonID) (
 	return n, tx.Commit()
 }
 
-// ResetSecondFactors removes a person's authenticator app and recovery
-// codes and ends their sessions, for an administrator's "reset 2FA".
+// ResetSecondFactors removes a person's authenticator app, recovery codes
+// and security keys and ends their sessions, for an administrator's "reset
+// 2FA" after a lost phone or key.
 func (s *Store) ResetSecondFactors(ctx context.Context, person vigil.PersonID) error {
 	tx, err := s.beginScoped(ctx, true, "", person)
 	if err != nil {
@@ -153,6 +154,7 @@ func (s *Store) ResetSecondFactors(ctx context.Context, person vigil.PersonID) e
 	for _, q := range []string{
 		"UPDATE persons SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = 0 WHERE id = ?",
 		"DELETE FROM recovery_codes WHERE person_id = ?",
+		"DELETE FROM webauthn_credentials WHERE person_id = ?",
 		"DELETE FROM sessions WHERE person_id = ?",
 	} {
 		if _, err := tx.exec(ctx, q, person); err != nil {
