@@ -25,6 +25,9 @@ const (
 	AuditPermissionChanged  = "access.permission_changed"
 	AuditStaffDeactivated   = "access.staff_deactivated"
 	AuditStaffReactivated   = "access.staff_reactivated"
+	AuditSettingsChanged    = "school.settings_changed"
+	AuditPasswordExpired    = "auth.password_expired"
+	AuditDormantRefused     = "auth.dormant_account_refused"
 	AuditPupilViewed        = "pupil.viewed"
 	AuditPupilsListed       = "pupil.listed"
 )

@@ -65,6 +65,10 @@ func (a *App) SignIn(ctx context.Context, email, password, oldToken string, m Me
 	if err := a.Store.ClearThrottle(ctx, acct); err != nil {
 		return nil, err
 	}
+	if a.dormant(person) {
+		a.auditService(ctx, vigil.AuditDormantRefused, person.ID, m)
+		return nil, vigil.Errorf(vigil.EFORBIDDEN, "This account was locked after 60 days without use. Ask your school's Vigil administrator to set you a new password.")
+	}
 	ms, err := a.Store.FindMemberships(ctx, person.ID)
 	if err != nil {
 		return nil, err
@@ -137,6 +141,9 @@ type Current struct {
 	Membership  *vigil.Membership   // in School
 	Memberships []*vigil.Membership // every active school of the person
 	Actor       *vigil.Actor
+	// PasswordExpired is set when the password has outlived its profile's
+	// life: the person must change it before anything else.
+	PasswordExpired bool
 }
 
 // Authenticate loads the session whose cookie secret is token, ends it if it
@@ -173,6 +180,9 @@ func (a *App) Authenticate(ctx context.Context, token string, m Meta) (*Current,
 		return nil, err
 	}
 	cur := &Current{Session: ses, Person: person, Memberships: ms}
+	if cur.PasswordExpired, err = a.passwordExpired(ctx, person, ms); err != nil {
+		return nil, err
+	}
 	idle := vigil.DefaultSchoolSettings().IdleTimeout()
 	if ses.CurrentSchoolID != "" {
 		for _, mem := range ms {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -42,6 +43,10 @@ type Env struct {
 	Fixtures *storetest.Fixtures
 	Hasher   *auth.Hasher
 	Sealer   *crypt.Sealer
+	// BaseURL is the same server as http://localhost:PORT, the address its
+	// security keys are bound to (browsers refuse them at 127.0.0.1).
+	// Server.URL stays the 127.0.0.1 form the HTTP clients use.
+	BaseURL string
 
 	offset atomic.Int64 // added to the real time by Advance
 }
@@ -88,11 +93,16 @@ func Start(t testing.TB, s *store.Store) *Env {
 	s.Now = env.Now
 	a := app.New(s, h, sealer, log)
 	a.Now = env.Now
-	pages, err := web.New(a, log, web.Options{})
+	srv := httptest.NewUnstartedServer(nil) // listening already, so the port is known
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	env.BaseURL = "http://localhost:" + port
+	pages, err := web.New(a, log, web.Options{BaseURL: env.BaseURL})
 	if err != nil {
+		srv.Close()
 		t.Fatalf("templates: %v", err)
 	}
-	srv := httptest.NewServer(server.New(s, pages, log, "test").Handler())
+	srv.Config.Handler = server.New(s, pages, log, "test").Handler()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	env.App, env.Server = a, srv
 	return env

@@ -20,6 +20,10 @@ const (
 	// StepUp routes need a school and, for anyone with more than reporting
 	// access, a second factor given in this session.
 	StepUp
+	// Enrol routes are where a second factor is given or set up: a school
+	// is needed, a second factor is not, even where the school asks one of
+	// everyone.
+	Enrol
 )
 
 // Route is one page.
@@ -32,24 +36,51 @@ type Route struct {
 // Routes lists every page.
 func (h *Handler) Routes() []Route {
 	return []Route{
-		{"GET /login", Public, h.showSignIn},
+		{"GET /login", Public, h.showSignInAfter},
 		{"POST /login", Public, h.signIn},
 		{"POST /logout", Public, h.signOut},
+		{"POST /password-strength", Public, h.passwordStrength},
+		{"GET /reset", Public, h.showResetRequest},
+		{"POST /reset", Public, h.requestReset},
+		{"GET /reset/{token}", Public, h.openResetLink},
+		{"GET /reset/new", Public, h.showResetForm},
+		{"POST /reset/new", Public, h.resetPassword},
+		{"GET /invite/{token}", Public, h.openInviteLink},
+		{"GET /invite/accept", Public, h.showInvitation},
+		{"POST /invite/accept", Public, h.acceptInvitation},
+		{"GET /account/password", SignedIn, h.showPassword},
+		{"POST /account/password", SignedIn, h.changePassword},
 		{"GET /choose-school", SignedIn, h.showChooseSchool},
 		{"POST /choose-school", SignedIn, h.chooseSchool},
-		{"GET /step-up", InSchool, h.showStepUp},
-		{"POST /step-up", InSchool, h.stepUp},
-		{"GET /two-factor/setup", InSchool, h.showTOTPSetup},
-		{"POST /two-factor/setup", InSchool, h.startTOTPSetup},
-		{"POST /two-factor/confirm", InSchool, h.confirmTOTP},
+		{"GET /account/sessions", SignedIn, h.showSessions},
+		{"POST /account/sessions/{id}/end", SignedIn, h.endSession},
+		{"POST /account/sessions/end-others", SignedIn, h.endOtherSessions},
+		{"POST /account/keepalive", SignedIn, h.keepAlive},
+		{"GET /step-up", Enrol, h.showStepUp},
+		{"POST /step-up", Enrol, h.stepUp},
+		{"GET /two-factor/setup", Enrol, h.showTOTPSetup},
+		{"POST /two-factor/setup", Enrol, h.startTOTPSetup},
+		{"POST /two-factor/confirm", Enrol, h.confirmTOTP},
+		{"GET /account/security", Enrol, h.showSecurity},
+		{"POST /account/security/keys/{id}/rename", InSchool, h.renameKey},
+		{"POST /account/security/keys/{id}/remove", InSchool, h.removeKey},
+		{"POST /webauthn/register/begin", Enrol, h.beginRegistration},
+		{"POST /webauthn/register/finish", Enrol, h.finishRegistration},
+		{"POST /webauthn/step-up/begin", Enrol, h.beginStepUp},
+		{"POST /webauthn/step-up/finish", Enrol, h.finishStepUp},
 		{"GET /{$}", InSchool, h.showHome},
 		{"GET /pupils", StepUp, h.showPupils},
 		{"POST /pupils", StepUp, h.showPupils},
 		{"GET /pupils/{id}", StepUp, h.showPupil},
+		{"GET /settings", StepUp, h.showSettings},
+		{"POST /settings", StepUp, h.saveSettings},
 		{"GET /staff", StepUp, h.showStaff},
 		{"GET /staff/access-review", StepUp, h.showAccessReview},
+		{"GET /staff/invite", StepUp, h.showInviteStaff},
+		{"POST /staff/invite", StepUp, h.inviteStaff},
 		{"GET /staff/{id}", StepUp, h.showStaffMember},
 		{"POST /staff/{id}/access", StepUp, h.saveStaffAccess},
+		{"POST /staff/{id}/send-reset", StepUp, h.sendReset},
 		{"POST /staff/{id}/{action}", StepUp, h.staffAction},
 	}
 }
@@ -64,8 +95,10 @@ func (h *Handler) Handler() http.Handler {
 			mux.Handle(rt.Pattern, h.optionalSession(rt.handler))
 		case SignedIn:
 			mux.Handle(rt.Pattern, h.requireSession(false, rt.handler))
-		case InSchool:
+		case Enrol:
 			mux.Handle(rt.Pattern, h.requireSession(true, rt.handler))
+		case InSchool:
+			mux.Handle(rt.Pattern, h.requireSession(true, h.requireStepUpIfEveryone(rt.handler)))
 		case StepUp:
 			mux.Handle(rt.Pattern, h.requireSession(true, h.requireStepUp(rt.handler)))
 		}

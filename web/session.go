@@ -88,6 +88,10 @@ func (h *Handler) requireSession(needSchool bool, next http.HandlerFunc) http.Ha
 			h.fail(w, r, err)
 			return
 		}
+		if cur.PasswordExpired && r.URL.Path != "/account/password" {
+			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
+			return
+		}
 		if needSchool && cur.School == nil {
 			http.Redirect(w, r, "/choose-school", http.StatusSeeOther)
 			return

@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/store"
@@ -61,6 +63,19 @@ func TestStaffAdministration(t *testing.T) {
 		dsl.Get(t, "/staff/access-review").Want(t, http.StatusOK, "Who can see each category", "")
 		dsl.Get(t, "/staff").Want(t, http.StatusForbidden, "", "teacher@oak.test")
 		dsl.PostForm(t, "/staff/"+string(teacher.ID)+"/deactivate", nil).Want(t, http.StatusForbidden, "", "")
+
+		// Resetting the DSL's second factor removes their app and their
+		// security keys, and ends their sessions.
+		dslPerson := oak.Staff["dsl"]
+		storetest.Exec(t, s, "INSERT INTO webauthn_credentials (id, person_id, credential_id, name, credential, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			vigil.NewID(), dslPerson.ID, []byte("credential-1"), "Blue key", "{}", time.Now().UTC())
+		dslSession := env.SignIn(t, dslPerson.Email)
+		admin.PostForm(t, "/staff/"+string(dslPerson.ID)+"/reset-2fa", nil).Want(t, http.StatusOK, "Second factor reset", "")
+		dslSession.Get(t, "/").Want(t, http.StatusSeeOther, "", "")
+		after, err := s.FindPersonByID(context.Background(), dslPerson.ID)
+		if err != nil || after.HasSecondFactor() {
+			t.Fatalf("after reset: TOTP %v, keys %d, %v", after.TOTPConfirmedAt, after.SecurityKeys, err)
+		}
 
 		events, err := s.FindAudit(oak.Ctx, oak.Staff["admin"].ID, "", 20)
 		if err != nil {

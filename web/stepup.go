@@ -6,17 +6,31 @@ import (
 	"strings"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/authz"
 )
 
-// requireStepUp sends someone with more than reporting access who has not
-// given a second factor in this session to do so, then back. People with
-// reporting access only pass; app refuses them what they may not see.
+// requireStepUp sends someone with more than reporting access (or anyone,
+// where the school asks a second factor of everyone) who has not given a
+// second factor in this session to do so, then back. Others pass; app
+// refuses them what they may not see.
 func (h *Handler) requireStepUp(next http.HandlerFunc) http.HandlerFunc {
+	return h.stepUpWhen(next, func(cur *app.Current) bool {
+		return authz.Elevated(cur.Actor) || cur.School.Settings.TwoFactorForEveryone()
+	})
+}
+
+// requireStepUpIfEveryone asks for a second factor on every page of a school
+// that asks one of everyone.
+func (h *Handler) requireStepUpIfEveryone(next http.HandlerFunc) http.HandlerFunc {
+	return h.stepUpWhen(next, func(cur *app.Current) bool { return cur.School.Settings.TwoFactorForEveryone() })
+}
+
+func (h *Handler) stepUpWhen(next http.HandlerFunc, needed func(*app.Current) bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cur := current(r.Context())
-		if cur.Actor.SteppedUp || !authz.Elevated(cur.Actor) {
+		if cur.Actor.SteppedUp || !needed(cur) {
 			next(w, r)
 			return
 		}

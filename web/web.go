@@ -31,6 +31,8 @@ type Handler struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	secure bool // cookies marked Secure: the service is reached over HTTPS
+
+	webauthn *app.WebAuthn // security keys; nil where they cannot be used
 }
 
 // Options configure the pages.
@@ -38,12 +40,26 @@ type Options struct {
 	// Secure marks cookies Secure and names them with the __Host- prefix. Set
 	// it when the base URL is https://.
 	Secure bool
+	// BaseURL is the address people reach Vigil at. Security keys are bound
+	// to its host name; see app.NewWebAuthn.
+	BaseURL string
+	// WebAuthn is the relying party for security keys at BaseURL, as
+	// cmd/vigil builds it. When nil, New makes one from BaseURL (as tests
+	// do); when that cannot be done either, security keys are off.
+	WebAuthn *app.WebAuthn
 }
 
 // New parses every template, so a broken one stops start-up rather than a
 // request.
 func New(a *app.App, log *slog.Logger, o Options) (*Handler, error) {
-	h := &Handler{app: a, log: log, pages: map[string]*template.Template{}, secure: o.Secure}
+	h := &Handler{app: a, log: log, pages: map[string]*template.Template{}, secure: o.Secure, webauthn: o.WebAuthn}
+	if h.webauthn == nil && o.BaseURL != "" {
+		wa, err := app.NewWebAuthn(a, o.BaseURL)
+		if err != nil {
+			log.Debug("security keys are off", slog.String("reason", vigil.ErrorMessage(err)))
+		}
+		h.webauthn = wa
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -261,7 +261,7 @@ func TestRouteCoverage(t *testing.T) {
 			if r.Status >= 500 {
 				t.Errorf("%s: public route answered %d", rt.Pattern, r.Status)
 			}
-		case web.SignedIn, web.InSchool, web.StepUp:
+		case web.SignedIn, web.InSchool, web.StepUp, web.Enrol:
 			if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
 				t.Errorf("%s without a session: %d to %q", rt.Pattern, r.Status, r.Header.Get("Location"))
 			}

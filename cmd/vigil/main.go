@@ -176,8 +176,26 @@ func openStore(ctx context.Context, c *config.Config, log *slog.Logger) (*store.
 	return s, nil
 }
 
-// dbFlags registers and resolves the settings of a command that only needs
-// the database.
+// openCommand parses a command's flags, runs check (if any) on them,
+// resolves the settings and opens and migrates the database: the start of
+// every command that only needs the database. The caller closes the store.
+func openCommand(ctx context.Context, e *env, c *config.Config, fs *flag.FlagSet, synopsis string, args []string, check func() error) (*store.Store, error) {
+	if err := parse(e, fs, synopsis, args); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Resolve(e.getenv); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return openStore(ctx, c, newLogger(c, e.stderr))
+}
+
+// dbConfig registers the settings of a command that only needs the
+// database.
 func dbConfig(e *env, fs *flag.FlagSet) *config.Config {
 	c := &config.Config{}
 	c.Register(fs, false)
@@ -196,14 +214,7 @@ func runVersion(ctx context.Context, e *env, args []string) error {
 func runMigrate(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	c := dbConfig(e, fs)
-	if err := parse(e, fs, "migrate [flags]", args); err != nil {
-		return err
-	}
-	if err := c.Resolve(e.getenv); err != nil {
-		return usageErr("%v", err)
-	}
-	log := newLogger(c, e.stderr)
-	s, err := openStore(ctx, c, log)
+	s, err := openCommand(ctx, e, c, fs, "migrate [flags]", args, nil)
 	if err != nil {
 		return err
 	}

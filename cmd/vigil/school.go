@@ -36,13 +36,7 @@ func runSchoolAdd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&sc.LocalAuthority, "local-authority", "", "the local authority")
 	fs.StringVar(&sc.Phase, "phase", "", "nursery, primary, middle, secondary, all-through, special, alternative-provision or post-16")
 	trust := fs.String("trust", "", "name of the multi-academy trust or group the school belongs to (made if new)")
-	if err := parse(e, fs, "school add --slug SLUG --name NAME [flags]", args); err != nil {
-		return err
-	}
-	if err := c.Resolve(e.getenv); err != nil {
-		return usageErr("%v", err)
-	}
-	s, err := openStore(ctx, c, newLogger(c, e.stderr))
+	s, err := openCommand(ctx, e, c, fs, "school add --slug SLUG --name NAME [flags]", args, nil)
 	if err != nil {
 		return err
 	}
@@ -67,13 +61,7 @@ func runSchoolAdd(ctx context.Context, e *env, args []string) error {
 func runSchoolList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("school list", flag.ContinueOnError)
 	c := dbConfig(e, fs)
-	if err := parse(e, fs, "school list [flags]", args); err != nil {
-		return err
-	}
-	if err := c.Resolve(e.getenv); err != nil {
-		return usageErr("%v", err)
-	}
-	s, err := openStore(ctx, c, newLogger(c, e.stderr))
+	s, err := openCommand(ctx, e, c, fs, "school list [flags]", args, nil)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/config"
@@ -61,7 +62,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if a.Mailer, err = newMailer(c, log); err != nil {
 		return err
 	}
-	pages, err := web.New(a, log, web.Options{Secure: c.Secure()})
+	keys, err := app.NewWebAuthn(a, c.BaseURL)
+	if err != nil {
+		// Not fatal: the authenticator app still works. The default base
+		// URL is an IP address, to which no browser binds a security key.
+		log.Warn("security keys and passkeys are off", slog.String("reason", vigil.ErrorMessage(err)))
+	}
+	pages, err := web.New(a, log, web.Options{Secure: c.Secure(), BaseURL: c.BaseURL, WebAuthn: keys})
 	if err != nil {
 		return err
 	}

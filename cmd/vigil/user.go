@@ -55,20 +55,16 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 	role := fs.String("role", "staff", "their role in that school: "+roleNames())
 	designated := fs.Bool("designated", false, "a designated safeguarding person in that school (default for dsl and deputy_dsl)")
 	stdin := fs.Bool("password-stdin", false, "read a password from standard input (otherwise asked for on a terminal, or left unset)")
-	if err := parse(e, fs, "user add --email EMAIL --name NAME [flags]", args); err != nil {
-		return err
-	}
-	if err := c.Resolve(e.getenv); err != nil {
-		return usageErr("%v", err)
-	}
-	r := vigil.Role(*role)
-	if !r.Valid() {
-		return usageErr("--role must be one of %s", roleNames())
-	}
-	s, err := openStore(ctx, c, newLogger(c, e.stderr))
+	s, err := openCommand(ctx, e, c, fs, "user add --email EMAIL --name NAME [flags]", args, func() error {
+		if !vigil.Role(*role).Valid() {
+			return usageErr("--role must be one of %s", roleNames())
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
+	r := vigil.Role(*role)
 	defer s.Close()
 	var sc *vigil.School
 	if *school != "" {
@@ -81,10 +77,11 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if password != "" {
-		if err := auth.CheckPassword(password); err != nil {
+		h := newHasher()
+		if err := checkNewPassword(h, password, p.Name, p.Email); err != nil {
 			return err
 		}
-		if p.PasswordHash, err = newHasher().Hash(password); err != nil {
+		if p.PasswordHash, err = h.Hash(password); err != nil {
 			return err
 		}
 	}
@@ -109,13 +106,7 @@ func runUserList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("user list", flag.ContinueOnError)
 	c := dbConfig(e, fs)
 	school := fs.String("school", "", "slug of a school: list its members with their roles")
-	if err := parse(e, fs, "user list [--school SLUG] [flags]", args); err != nil {
-		return err
-	}
-	if err := c.Resolve(e.getenv); err != nil {
-		return usageErr("%v", err)
-	}
-	s, err := openStore(ctx, c, newLogger(c, e.stderr))
+	s, err := openCommand(ctx, e, c, fs, "user list [--school SLUG] [flags]", args, nil)
 	if err != nil {
 		return err
 	}
@@ -156,16 +147,12 @@ func runUserSetPassword(ctx context.Context, e *env, args []string) error {
 	c := dbConfig(e, fs)
 	email := fs.String("email", "", "the person's email address (required)")
 	stdin := fs.Bool("password-stdin", false, "read the password from standard input instead of asking on the terminal")
-	if err := parse(e, fs, "user set-password --email EMAIL [flags]", args); err != nil {
-		return err
-	}
-	if *email == "" {
-		return usageErr("--email is required")
-	}
-	if err := c.Resolve(e.getenv); err != nil {
-		return usageErr("%v", err)
-	}
-	s, err := openStore(ctx, c, newLogger(c, e.stderr))
+	s, err := openCommand(ctx, e, c, fs, "user set-password --email EMAIL [flags]", args, func() error {
+		if *email == "" {
+			return usageErr("--email is required")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -178,18 +165,25 @@ func runUserSetPassword(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(password); err != nil {
+	h := newHasher()
+	if err := checkNewPassword(h, password, p.Name, p.Email); err != nil {
 		return err
 	}
-	hash, err := newHasher().Hash(password)
+	hash, err := h.Hash(password)
 	if err != nil {
 		return err
 	}
-	if err := s.SetPasswordHash(ctx, p.ID, hash); err != nil {
+	if err := s.ChangePasswordHash(ctx, p.ID, hash); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "password set for %s; their other sessions have ended\n", p.Email)
 	return nil
+}
+
+// checkNewPassword applies the stricter, Classic, password rules: the
+// command line does not know which school's profile will apply.
+func checkNewPassword(h *auth.Hasher, password, name, email string) error {
+	return auth.CheckPasswordChange(h, auth.PasswordChange{Profile: auth.ProfileClassic, New: password, Context: []string{name, email, "vigil"}})
 }
 
 func newHasher() *auth.Hasher { return auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU())) }
