@@ -20,6 +20,7 @@ const (
 	AuditRecoveryUsed       = "auth.recovery_code_used"
 	AuditWebAuthnRegistered = "auth.webauthn_registered" // a security key or passkey added
 	AuditWebAuthnRemoved    = "auth.webauthn_removed"
+	AuditWebAuthnRenamed    = "auth.webauthn_renamed"
 	AuditSecondFactorsReset = "auth.second_factors_reset"
 	AuditPasswordChanged    = "auth.password_changed"
 	AuditPermissionChanged  = "access.permission_changed"

@@ -466,7 +466,11 @@ func (a *App) RenameKey(ctx context.Context, cur *Current, id, name string) erro
 	if err != nil {
 		return err
 	}
-	return a.Store.RenameSecurityKey(ctx, cur.Person.ID, id, name)
+	if err := a.Store.RenameSecurityKey(ctx, cur.Person.ID, id, name); err != nil {
+		return err
+	}
+	// The event holds the key's id; its name is the person's own words.
+	return a.audit(ctx, vigil.AuditEvent{Action: vigil.AuditWebAuthnRenamed, Detail: map[string]string{"key": id}})
 }
 
 // RemoveKey removes one of the person's keys. Another person's key is
