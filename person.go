@@ -133,6 +133,11 @@ type Membership struct {
 	// when nil there, a new member or a changed role gets the template.
 	Permissions Permissions
 
+	// ViaGroup is set on reads when the place comes from a role in the
+	// school's trust rather than in the school itself ("through the
+	// trust"); "" for a membership of the school's own.
+	ViaGroup GroupID
+
 	// Filled on reads for display.
 	SchoolName  string
 	SchoolSlug  string
@@ -148,3 +153,33 @@ func (m *Membership) Validate() error {
 	}
 	return p.Err()
 }
+
+// GroupMember is a person's role in a group (a trust). An active group
+// member acts in every school of the group with that role's template and
+// trust-wide access, except where they have an active membership of the
+// school's own, which wins.
+type GroupMember struct {
+	GroupID   GroupID
+	PersonID  PersonID
+	Role      Role
+	Active    bool
+	CreatedAt time.Time
+
+	// Filled on reads for display.
+	PersonName  string
+	PersonEmail string
+}
+
+// Validate checks a group member before they are saved.
+func (m *GroupMember) Validate() error {
+	p := Problems{}
+	if !m.Role.Valid() {
+		p.Add("role", "Choose a role.")
+	}
+	return p.Err()
+}
+
+// DesignatedRole reports whether a role is a designated safeguarding
+// person's (DSL or deputy), as a trust role counts when no school named
+// them.
+func DesignatedRole(r Role) bool { return r == RoleDSL || r == RoleDeputyDSL }

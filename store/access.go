@@ -11,7 +11,9 @@ import (
 
 // FindPermissions returns a member's access per category and capabilities
 // in the school in the context. It is read on every request, so a change
-// takes effect at once. A person who is not an active member has none.
+// takes effect at once. A person who is not an active member has none,
+// unless they are an active member of the school's trust: then they have
+// their trust role's template and trust-wide access.
 func (s *Store) FindPermissions(ctx context.Context, person vigil.PersonID) (vigil.Permissions, error) {
 	tx, err := s.begin(ctx, false)
 	if err != nil {
@@ -33,7 +35,7 @@ func findPermissions(ctx context.Context, tx *Tx, person vigil.PersonID) (vigil.
 	var caps string
 	err := tx.queryRow(ctx, "SELECT capabilities FROM memberships WHERE school_id = ? AND person_id = ? AND active = ?", tx.school, person, true).Scan(&caps)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, nil
+		return trustPermissions(ctx, tx, person)
 	} else if err != nil {
 		return p, wrapErr(tx.d, err, "find capabilities")
 	}
@@ -104,7 +106,9 @@ func setPermissions(ctx context.Context, tx *Tx, person vigil.PersonID, p vigil.
 }
 
 // FindAccessReview lists, for every category of the school in the context,
-// who may see concerns in it (view own and above), for a DSL to check.
+// who may see concerns in it (view own and above), for a DSL to check: the
+// school's members, then those who act there through its trust (ViaGroup
+// set).
 func (s *Store) FindAccessReview(ctx context.Context) (map[vigil.CategoryID][]*vigil.Membership, error) {
 	tx, err := s.begin(ctx, false)
 	if err != nil {
@@ -138,6 +142,10 @@ func (s *Store) FindAccessReview(ctx context.Context) (map[vigil.CategoryID][]*v
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap(err, "access review")
 	}
+	rows.Close()
+	if err := addTrustReview(ctx, tx, out); err != nil {
+		return nil, err
+	}
 	return out, tx.Commit()
 }
 
@@ -168,7 +176,9 @@ func (s *Store) SetMembershipActive(ctx context.Context, person vigil.PersonID, 
 }
 
 // FindMember returns one member of the school in the context with their
-// permissions, or ENOTFOUND (also for a person in another school only).
+// permissions, or ENOTFOUND (also for a person in another school only, and
+// for one who acts here only through the trust: a school manages its own
+// members).
 func (s *Store) FindMember(ctx context.Context, person vigil.PersonID) (*vigil.Membership, error) {
 	tx, err := s.begin(ctx, false)
 	if err != nil {

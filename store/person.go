@@ -197,25 +197,36 @@ func (s *Store) SaveMembership(ctx context.Context, m *vigil.Membership) error {
 
 // FindMemberships returns the active memberships of a person in schools,
 // with each school's name, for choosing a school at sign-in. It sees only
-// that person's rows.
+// that person's rows. Every school of a trust the person is an active
+// member of is there too, with the trust role and ViaGroup set, unless they
+// have an active membership of that school, which wins.
 func (s *Store) FindMemberships(ctx context.Context, person vigil.PersonID) ([]*vigil.Membership, error) {
 	tx, err := s.beginScoped(ctx, false, "", person)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.query(ctx, `SELECT m.school_id, m.person_id, m.role, m.designated, m.active, m.created_at, sc.name, sc.slug
+	rows, err := tx.query(ctx, `SELECT m.school_id, m.person_id, m.role, m.designated, m.created_at, sc.name, sc.slug, NULL
 		FROM memberships m JOIN schools sc ON sc.id = m.school_id
-		WHERE m.person_id = ? AND m.active = ? ORDER BY sc.name`, person, true)
+		WHERE m.person_id = ? AND m.active = ?
+		UNION ALL
+		SELECT sc.id, g.person_id, g.role, false, g.created_at, sc.name, sc.slug, g.group_id
+		FROM group_members g JOIN schools sc ON sc.group_id = g.group_id
+		WHERE g.person_id = ? AND `+trustOnly+`
+		ORDER BY 6, 7`, person, true, person, true, true)
 	if err != nil {
 		return nil, s.wrap(err, "find memberships")
 	}
 	defer rows.Close()
 	var out []*vigil.Membership
 	for rows.Next() {
-		var m vigil.Membership
-		if err := rows.Scan(&m.SchoolID, &m.PersonID, &m.Role, &m.Designated, &m.Active, &m.CreatedAt, &m.SchoolName, &m.SchoolSlug); err != nil {
+		m := vigil.Membership{Active: true}
+		var via sql.NullString
+		if err := rows.Scan(&m.SchoolID, &m.PersonID, &m.Role, &m.Designated, &m.CreatedAt, &m.SchoolName, &m.SchoolSlug, &via); err != nil {
 			return nil, fmt.Errorf("scan membership: %w", err)
+		}
+		if via.Valid {
+			m.ViaGroup, m.Designated = vigil.GroupID(via.String), vigil.DesignatedRole(m.Role)
 		}
 		out = append(out, &m)
 	}

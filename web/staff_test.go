@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/crypt"
 	"github.com/vigil-safeguarding/vigil/store"
 	"github.com/vigil-safeguarding/vigil/store/storetest"
 	"github.com/vigil-safeguarding/vigil/vigiltest"
@@ -90,5 +92,83 @@ func TestStaffAdministration(t *testing.T) {
 		if strings.Join(got, " ") != "access.permission_changed access.staff_reactivated access.staff_deactivated" {
 			t.Fatalf("audit: %v", got)
 		}
+	})
+}
+
+// TestTrustLeadAcrossSchools follows a trust safeguarding lead, who has a
+// role in the trust and none in its schools: they choose a school, give a
+// second factor, see its pupils and not the other's, and switch.
+func TestTrustLeadAcrossSchools(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		env := vigiltest.Start(t, s)
+		bg := context.Background()
+		g, err := s.FindOrCreateGroup(bg, "Forest Learning Trust")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ash := &vigil.School{GroupID: g.ID, Slug: "ash", Name: "Ash Academy"}
+		birch := &vigil.School{GroupID: g.ID, Slug: "birch", Name: "Birch Academy"}
+		pupils := map[*vigil.School]*vigil.Pupil{
+			ash:   {MISID: "ash-1", LegalForename: "Ivy", LegalSurname: "Ashdown", DateOfBirth: vigil.NewDate(2016, 5, 1), OnRoll: true, Flags: vigil.PupilFlags{}},
+			birch: {MISID: "birch-1", LegalForename: "Rowan", LegalSurname: "Birchall", DateOfBirth: vigil.NewDate(2016, 6, 1), OnRoll: true, Flags: vigil.PupilFlags{}},
+		}
+		for _, sc := range []*vigil.School{ash, birch} {
+			if err := s.CreateSchool(bg, sc); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreatePupil(vigil.SystemContext(bg, sc.ID), pupils[sc]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lead := &vigil.Person{Email: "lead@forest.test", Name: "Lee Lead"}
+		if err := s.CreatePerson(bg, lead); err != nil {
+			t.Fatal(err)
+		}
+		hash, err := env.Hasher.Hash(vigiltest.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPasswordHash(bg, lead.ID, hash); err != nil {
+			t.Fatal(err)
+		}
+		_, codes := auth.NewRecoveryCodes()
+		sealed := env.Sealer.Seal([]byte(vigiltest.TOTPSecret), crypt.AAD("persons", string(lead.ID), "totp_secret"))
+		if err := s.SetTOTP(bg, lead.ID, sealed, codes); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveGroupMember(bg, &vigil.GroupMember{GroupID: g.ID, PersonID: lead.ID, Role: vigil.RoleDSL, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+
+		c := env.SignInPassword(t, lead.Email)
+		r := c.Get(t, "/choose-school").Want(t, http.StatusOK, "Ash Academy", "Oak Primary")
+		if !strings.Contains(r.Body, "Birch Academy") || strings.Count(r.Body, "through the trust") != 2 {
+			t.Fatalf("school chooser: %.1500s", r.Body)
+		}
+		// A school outside the trust cannot be chosen.
+		c.PostForm(t, "/choose-school", url.Values{"school": {string(env.Fixtures.Oak.ID)}}).
+			Want(t, http.StatusUnprocessableEntity, "Choose one of your schools.", "")
+		c.PostForm(t, "/choose-school", url.Values{"school": {string(ash.ID)}}).Want(t, http.StatusSeeOther, "", "")
+
+		// Trust-wide access is elevated: a second factor first.
+		if r := c.Get(t, "/pupils"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/step-up") {
+			t.Fatalf("trust lead before stepping up: %d %q", r.Status, r.Header.Get("Location"))
+		}
+		c.StepUp(t)
+		c.Get(t, "/pupils").Want(t, http.StatusOK, "Ashdown, Ivy", "Birchall")
+		c.Get(t, "/pupils/"+pupils[birch].ID.String()).Want(t, http.StatusNotFound, "Page not found", "Birchall")
+		c.Get(t, "/staff/access-review").Want(t, http.StatusOK, "Lee Lead</strong> (trust)", "")
+
+		// Switching school needs no new sign-in and shows only Birch.
+		c.PostForm(t, "/choose-school", url.Values{"school": {string(birch.ID)}}).Want(t, http.StatusSeeOther, "", "")
+		c.Get(t, "/pupils").Want(t, http.StatusOK, "Birchall, Rowan", "Ashdown")
+
+		// Ending the trust role ends the session and every school with it.
+		if err := s.SaveGroupMember(bg, &vigil.GroupMember{GroupID: g.ID, PersonID: lead.ID, Role: vigil.RoleDSL}); err != nil {
+			t.Fatal(err)
+		}
+		c.Get(t, "/pupils").Want(t, http.StatusSeeOther, "", "")
+		env.Client().PostForm(t, "/login", url.Values{"email": {lead.Email}, "password": {vigiltest.Password}}).
+			Want(t, http.StatusForbidden, "not linked to any school", "")
 	})
 }

@@ -47,6 +47,9 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 		{"missing email", []string{"user", "set-password"}, "--email is required", 2},
 		{"bad role", []string{"user", "add", "--email", "a@b.org", "--name", "A", "--role", "wizard"}, "--role must be one of", 2},
 		{"bad slug", []string{"school", "add", "--slug", "Bad Slug!", "--name", "X"}, "--slug:", 1},
+		{"school and trust", []string{"user", "add", "--email", "a@b.org", "--name", "A", "--school", "oak", "--trust", "Oak Trust"}, "--school or --trust, not both", 2},
+		{"list school and trust", []string{"user", "list", "--school", "oak", "--trust", "Oak Trust"}, "--school or --trust, not both", 2},
+		{"designated in a trust", []string{"user", "add", "--email", "a@b.org", "--name", "A", "--trust", "Oak Trust", "--designated"}, "--designated is for a school", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := runCmd(t, vars, "", tc.args...)
@@ -129,6 +132,29 @@ func TestSchoolAndUserCommands(t *testing.T) {
 			}
 			if out := must("", "user", "list"); !strings.Contains(out, "head@hillside.example") {
 				t.Fatalf("user list: %q", out)
+			}
+
+			// A trust lead: a role in the trust, not in a school.
+			out = must("Trust-lead-pass-2026!\n", "user", "add", "--email", "lead@valley.example", "--name", "Lena Lead", "--trust", "Valley Learning Trust", "--role", "dsl", "--password-stdin")
+			if !strings.Contains(out, "in every school of the trust Valley Learning Trust") {
+				t.Fatalf("user add --trust: %q", out)
+			}
+			out = must("", "user", "list", "--trust", "Valley Learning Trust")
+			if !regexp.MustCompile(`lead@valley.example\s+Lena Lead\s+dsl\s+yes`).MatchString(out) || strings.Contains(out, "head@hillside.example") {
+				t.Fatalf("user list --trust: %q", out)
+			}
+			if out := must("", "user", "list", "--school", "hillside"); strings.Contains(out, "lead@valley.example") {
+				t.Fatalf("a trust lead is on a school's list: %q", out)
+			}
+			// A new trust is made; listing an unknown one makes nothing.
+			must("", "user", "add", "--email", "ceo@hills.example", "--name", "Cal Chief", "--trust", "Hills Trust", "--role", "headteacher")
+			if out := must("", "user", "list", "--trust", "Hills Trust"); !strings.Contains(out, "ceo@hills.example") {
+				t.Fatalf("user list --trust of a new trust: %q", out)
+			}
+			for range 2 { // the second time shows the first made nothing
+				if code, _, stderr := runCmd(t, vars, "", "user", "list", "--trust", "Nowhere Trust"); code != 1 || !strings.Contains(stderr, "No trust is named") {
+					t.Fatalf("unknown trust: %d %q", code, stderr)
+				}
 			}
 		})
 	}

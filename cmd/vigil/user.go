@@ -14,12 +14,13 @@ import (
 
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/store"
 )
 
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(e.stdout, "Usage: vigil user add --email EMAIL --name NAME [--school SLUG --role ROLE] [flags]\n"+
-			"       vigil user list [--school SLUG] [flags]\n"+
+		fmt.Fprintln(e.stdout, "Usage: vigil user add --email EMAIL --name NAME [--school SLUG | --trust NAME] [--role ROLE] [flags]\n"+
+			"       vigil user list [--school SLUG | --trust NAME] [flags]\n"+
 			"       vigil user set-password --email EMAIL [--password-stdin] [flags]\n\nRun vigil user add --help for the flags.")
 		if len(args) == 0 {
 			return usageErr("say add, list or set-password")
@@ -52,12 +53,19 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&p.Email, "email", "", "email address, used to sign in (required)")
 	fs.StringVar(&p.Name, "name", "", "full name (required)")
 	school := fs.String("school", "", "slug of a school to add them to")
-	role := fs.String("role", "staff", "their role in that school: "+roleNames())
+	trust := fs.String("trust", "", "name of a trust to give them a role in: they act in every school of the trust, with a second factor (made if new)")
+	role := fs.String("role", "staff", "their role in that school or trust: "+roleNames())
 	designated := fs.Bool("designated", false, "a designated safeguarding person in that school (default for dsl and deputy_dsl)")
 	stdin := fs.Bool("password-stdin", false, "read a password from standard input (otherwise asked for on a terminal, or left unset)")
-	s, err := openCommand(ctx, e, c, fs, "user add --email EMAIL --name NAME [flags]", args, func() error {
+	s, err := openCommand(ctx, e, c, fs, "user add --email EMAIL --name NAME [--school SLUG | --trust NAME] [flags]", args, func() error {
 		if !vigil.Role(*role).Valid() {
 			return usageErr("--role must be one of %s", roleNames())
+		}
+		if *school != "" && *trust != "" {
+			return usageErr("give --school or --trust, not both")
+		}
+		if *trust != "" && *designated {
+			return usageErr("--designated is for a school; in a trust, dsl and deputy_dsl are designated")
 		}
 		return nil
 	})
@@ -69,6 +77,12 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 	var sc *vigil.School
 	if *school != "" {
 		if sc, err = s.FindSchoolBySlug(ctx, *school); err != nil {
+			return err
+		}
+	}
+	var g *vigil.Group
+	if *trust != "" {
+		if g, err = s.FindOrCreateGroup(ctx, *trust); err != nil {
 			return err
 		}
 	}
@@ -96,6 +110,12 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%s is %s at %s\n", p.Email, r.Title(), sc.Name)
 	}
+	if g != nil {
+		if err := s.SaveGroupMember(ctx, &vigil.GroupMember{GroupID: g.ID, PersonID: p.ID, Role: r, Active: true}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s is %s in every school of the trust %s\n", p.Email, r.Title(), g.Name)
+	}
 	if password == "" {
 		fmt.Fprintf(e.stdout, "no password set: run vigil user set-password --email %s\n", p.Email)
 	}
@@ -106,12 +126,33 @@ func runUserList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("user list", flag.ContinueOnError)
 	c := dbConfig(e, fs)
 	school := fs.String("school", "", "slug of a school: list its members with their roles")
-	s, err := openCommand(ctx, e, c, fs, "user list [--school SLUG] [flags]", args, nil)
+	trust := fs.String("trust", "", "name of a trust: list the people with a role in it")
+	s, err := openCommand(ctx, e, c, fs, "user list [--school SLUG | --trust NAME] [flags]", args, func() error {
+		if *school != "" && *trust != "" {
+			return usageErr("give --school or --trust, not both")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	if *trust != "" {
+		g, err := findTrust(ctx, s, *trust)
+		if err != nil {
+			return err
+		}
+		ms, err := s.FindGroupMembers(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tACTIVE")
+		for _, m := range ms {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.PersonEmail, m.PersonName, m.Role, yesNo(m.Active))
+		}
+		return tw.Flush()
+	}
 	if *school != "" {
 		sc, err := s.FindSchoolBySlug(ctx, *school)
 		if err != nil {
@@ -140,6 +181,21 @@ func runUserList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Email, p.Name, p.Status, yesNo(p.PasswordHash != ""), last)
 	}
 	return tw.Flush()
+}
+
+// findTrust returns the group with exactly this name (as school add
+// --trust saves it), or ENOTFOUND. Listing never makes one.
+func findTrust(ctx context.Context, s *store.Store, name string) (*vigil.Group, error) {
+	groups, err := s.FindGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		if g.Name == strings.TrimSpace(name) {
+			return g, nil
+		}
+	}
+	return nil, vigil.Errorf(vigil.ENOTFOUND, "No trust is named %q; see vigil school list.", name)
 }
 
 func runUserSetPassword(ctx context.Context, e *env, args []string) error {
