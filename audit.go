@@ -48,4 +48,8 @@ type AuditEvent struct {
 	IP         string
 	UserAgent  string
 	Detail     map[string]string // ids and counts only
+
+	// PrevHash and Hash chain the event to the one before it (package
+	// audit): Hash is SHA-256 of PrevHash and every field above, in hex.
+	PrevHash, Hash string
 }

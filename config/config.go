@@ -22,6 +22,10 @@ type Config struct {
 	LogLevel      string // debug, info, warn, error
 	LogFormat     string // json or text
 
+	// AuditKeyFile holds the Ed25519 key that signs audit checkpoints;
+	// AuditCheckpointFile is the log each checkpoint is appended to.
+	AuditKeyFile, AuditCheckpointFile string
+
 	SMTPHost, SMTPPort, SMTPTLS, SMTPUsername, SMTPPassword, SMTPFrom string
 }
 
@@ -35,6 +39,8 @@ var Settings = []Setting{
 	{"data", "VIGIL_DATA", "./vigil-data", "data folder: SQLite database, document blobs, master key"},
 	{"database-url", "VIGIL_DATABASE_URL", "sqlite:<data>/vigil.db", "database: sqlite:PATH or postgres://user@host:5432/db (or VIGIL_DATABASE_URL_FILE)"},
 	{"master-key-file", "VIGIL_MASTER_KEY_FILE", "<data>/master.key", "file holding the 32-byte master key; made on first start if missing"},
+	{"audit-key-file", "VIGIL_AUDIT_KEY_FILE", "<data>/audit-signing.key", "file holding the Ed25519 key that signs audit checkpoints; keep it apart from the database and its backups; made on first start if missing"},
+	{"audit-checkpoint-file", "VIGIL_AUDIT_CHECKPOINT_FILE", "<data>/audit-checkpoints.jsonl", "file each signed audit checkpoint is appended to; ship it off this machine"},
 	{"addr", "VIGIL_ADDR", "127.0.0.1:8080", "address to listen on"},
 	{"base-url", "VIGIL_BASE_URL", "http://<addr>", "address people reach Vigil at; https:// marks cookies Secure"},
 	{"log-level", "VIGIL_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
@@ -52,6 +58,7 @@ var Settings = []Setting{
 func (c *Config) Register(fs *flag.FlagSet, serving bool) {
 	vars := map[string]*string{
 		"data": &c.Data, "database-url": &c.DatabaseURL, "master-key-file": &c.MasterKeyFile,
+		"audit-key-file": &c.AuditKeyFile, "audit-checkpoint-file": &c.AuditCheckpointFile,
 		"addr": &c.Addr, "base-url": &c.BaseURL, "log-level": &c.LogLevel, "log-format": &c.LogFormat,
 		"smtp-host": &c.SMTPHost, "smtp-port": &c.SMTPPort, "smtp-tls": &c.SMTPTLS, "smtp-username": &c.SMTPUsername,
 		"smtp-password": &c.SMTPPassword, "smtp-from": &c.SMTPFrom,
@@ -87,6 +94,8 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	}
 	pick(&c.DatabaseURL, "VIGIL_DATABASE_URL", "sqlite:"+filepath.Join(c.Data, "vigil.db"))
 	pick(&c.MasterKeyFile, "VIGIL_MASTER_KEY_FILE", filepath.Join(c.Data, "master.key"))
+	pick(&c.AuditKeyFile, "VIGIL_AUDIT_KEY_FILE", filepath.Join(c.Data, "audit-signing.key"))
+	pick(&c.AuditCheckpointFile, "VIGIL_AUDIT_CHECKPOINT_FILE", filepath.Join(c.Data, "audit-checkpoints.jsonl"))
 	pick(&c.Addr, "VIGIL_ADDR", "127.0.0.1:8080")
 	pick(&c.BaseURL, "VIGIL_BASE_URL", "http://"+c.Addr)
 	if c.SMTPPassword == "" && getenv("VIGIL_SMTP_PASSWORD") == "" {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/audit"
 )
 
 // AppendAudit adds an event to the end of its school's trail, in the
@@ -27,10 +30,28 @@ func (s *Store) AppendAudit(ctx context.Context, ev *vigil.AuditEvent) error {
 			return s.wrap(err, "lock audit trail")
 		}
 	}
-	if err := tx.queryRow(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM audit_events WHERE school_id = ?", ev.SchoolID).Scan(&ev.Seq); err != nil {
+	// Under the lock: the previous event's hash, to chain this one to.
+	var last int64
+	prev := audit.Genesis
+	err = tx.queryRow(ctx, "SELECT seq, hash FROM audit_events WHERE school_id = ? ORDER BY seq DESC LIMIT 1", ev.SchoolID).Scan(&last, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return s.wrap(err, "audit sequence")
 	}
-	ev.ID, ev.At = vigil.NewID(), tx.now
+	if len(prev) != len(audit.Genesis) {
+		prev = audit.Genesis // a row from before the chain; verify names it
+	}
+	ev.Seq, ev.ID, ev.At = last+1, vigil.NewID(), tx.now
+	// Store exactly what is hashed: text the database or JSON would alter
+	// (invalid UTF-8) is made valid first.
+	ev.UserAgent = strings.ToValidUTF8(truncateBytes(ev.UserAgent, 300), "\uFFFD")
+	ev.IP = strings.ToValidUTF8(ev.IP, "\uFFFD")
+	if len(ev.Detail) > 0 {
+		clean := make(map[string]string, len(ev.Detail))
+		for k, v := range ev.Detail {
+			clean[strings.ToValidUTF8(k, "\uFFFD")] = strings.ToValidUTF8(v, "\uFFFD")
+		}
+		ev.Detail = clean
+	}
 	detail, err := json.Marshal(ev.Detail)
 	if err != nil {
 		return fmt.Errorf("encode audit detail: %w", err)
@@ -38,12 +59,19 @@ func (s *Store) AppendAudit(ctx context.Context, ev *vigil.AuditEvent) error {
 	if ev.Detail == nil {
 		detail = []byte("{}")
 	}
-	_, err = tx.exec(ctx, `INSERT INTO audit_events (school_id, seq, id, at, person_id, session_id, action, object_type, object_id, pupil_id, ip, user_agent, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	ev.PrevHash = prev
+	if ev.Hash, err = audit.Hash(prev, ev); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO audit_events (school_id, seq, id, at, person_id, session_id, action, object_type, object_id, pupil_id, ip, user_agent, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.SchoolID, ev.Seq, ev.ID, ev.At, nullString(string(ev.PersonID)), nullString(ev.SessionID), ev.Action, ev.ObjectType, ev.ObjectID,
-		nullString(string(ev.PupilID)), ev.IP, truncateBytes(ev.UserAgent, 300), string(detail))
+		nullString(string(ev.PupilID)), ev.IP, ev.UserAgent, string(detail), ev.PrevHash, ev.Hash)
 	if err != nil {
 		return s.wrap(err, "append audit event")
+	}
+	if ev.Seq%1000 == 0 && s.AuditMilestone != nil {
+		s.AuditMilestone()
 	}
 	return tx.Commit()
 }
@@ -93,8 +121,13 @@ func (s *Store) FindServiceAudit(ctx context.Context, person vigil.PersonID, lim
 }
 
 func findAudit(ctx context.Context, tx *Tx, where string, args []any) ([]*vigil.AuditEvent, error) {
+	return scanAudit(ctx, tx, where, "DESC", args)
+}
+
+// scanAudit reads events in seq order (ASC or DESC); args end with the limit.
+func scanAudit(ctx context.Context, tx *Tx, where, order string, args []any) ([]*vigil.AuditEvent, error) {
 	rows, err := tx.query(ctx, `SELECT school_id, seq, id, at, person_id, session_id, action, object_type, object_id,
-		pupil_id, ip, user_agent, detail FROM audit_events WHERE `+where+` ORDER BY seq DESC LIMIT ?`, args...)
+		pupil_id, ip, user_agent, detail, prev_hash, hash FROM audit_events WHERE `+where+` ORDER BY seq `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, wrapErr(tx.d, err, "find audit")
 	}
@@ -105,7 +138,7 @@ func findAudit(ctx context.Context, tx *Tx, where string, args []any) ([]*vigil.
 		var detail string
 		var person, session, pupil sql.NullString
 		if err := rows.Scan(&ev.SchoolID, &ev.Seq, &ev.ID, &ev.At, &person, &session, &ev.Action, &ev.ObjectType, &ev.ObjectID,
-			&pupil, &ev.IP, &ev.UserAgent, &detail); err != nil {
+			&pupil, &ev.IP, &ev.UserAgent, &detail, &ev.PrevHash, &ev.Hash); err != nil {
 			return nil, fmt.Errorf("scan audit event: %w", err)
 		}
 		ev.PersonID, ev.SessionID, ev.PupilID = vigil.PersonID(person.String), session.String, vigil.PupilID(pupil.String)

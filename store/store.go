@@ -47,6 +47,11 @@ type Store struct {
 
 	// Now returns the time a transaction records. Tests replace it.
 	Now func() time.Time
+
+	// AuditMilestone, if set, is called when a school's audit trail
+	// reaches a multiple of 1,000 events, so a checkpoint is signed soon
+	// (audit.Checkpointer.Nudge). It must not block.
+	AuditMilestone func()
 }
 
 // Open connects to the database named by rawURL: "sqlite:PATH" (the folder

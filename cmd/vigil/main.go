@@ -35,6 +35,8 @@ func commands() []command {
 		{"demo", "[flags]", "create or refresh the demo school, Riverside Primary Academy", runDemo},
 		{"school", "add|list [flags]", "add or list schools", runSchool},
 		{"user", "add|list|set-password [flags]", "add or list people, or set a password", runUser},
+		{"audit", "verify|checkpoint [flags]", "check the audit trail's hash chains, or sign their heads now", runAudit},
+		{"keys", "init|status|rotate[-master]", "make the master key; show, rotate or re-wrap school keys", runKeys},
 		{"version", "", "print the version", runVersion},
 	}
 }

@@ -83,13 +83,13 @@ func TestHelpListsEverySetting(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"-data", "VIGIL_DATA", "-database-url", "VIGIL_DATABASE_URL", "-addr", "VIGIL_ADDR", "-base-url", "VIGIL_BASE_URL", "-master-key-file", "VIGIL_MASTER_KEY_FILE", "-demo"} {
+	for _, want := range []string{"-data", "VIGIL_DATA", "-database-url", "VIGIL_DATABASE_URL", "-addr", "VIGIL_ADDR", "-base-url", "VIGIL_BASE_URL", "-master-key-file", "VIGIL_MASTER_KEY_FILE", "-audit-key-file", "VIGIL_AUDIT_KEY_FILE", "-audit-checkpoint-file", "VIGIL_AUDIT_CHECKPOINT_FILE", "-demo"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("serve --help lacks %s", want)
 		}
 	}
 	for _, sub := range [][]string{{"migrate", "--help"}, {"demo", "--help"}, {"version", "--help"}, {"school", "add", "--help"}, {"school", "list", "--help"},
-		{"user", "add", "--help"}, {"user", "list", "--help"}, {"user", "set-password", "--help"}} {
+		{"user", "add", "--help"}, {"user", "list", "--help"}, {"user", "set-password", "--help"}, {"audit", "verify", "--help"}, {"audit", "checkpoint", "--help"}} {
 		if code, out, _ := runCmd(t, nil, "", sub...); code != 0 || !strings.Contains(out, "Usage: vigil") {
 			t.Errorf("%v: exit %d, %q", sub, code, out)
 		}
@@ -301,5 +301,12 @@ func TestServeDemo(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+	// Stopping signed the audit trails' heads; the trail verifies.
+	if fi, err := os.Stat(filepath.Join(dir, "vigil-data/audit-signing.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("audit signing key: %v %v", fi, err)
+	}
+	if code, out, stderr := runCmd(t, nil, "", "audit", "verify"); code != 0 || !strings.Contains(out, "school riverside:") || !strings.Contains(out, "checkpoint at event") {
+		t.Errorf("audit verify after serve: exit %d, %q %q", code, out, stderr)
 	}
 }

@@ -51,6 +51,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	// The audit checkpointer signs each trail's head every 15 minutes,
+	// when a trail passes a multiple of 1,000 events, and at shutdown.
+	checkpoints, err := newCheckpointer(c, e, log, s)
+	if err != nil {
+		return err
+	}
+	s.AuditMilestone = checkpoints.Nudge
 	hasher := auth.NewHasher(auth.DefaultArgon2, max(2, runtime.NumCPU()))
 	if *withDemo {
 		if err := seedDemo(ctx, e, s, hasher, sealer, c); err != nil {
@@ -87,6 +94,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go sweepSessions(ctx, a, log)
+	go runKeyRotation(ctx, c, e, s, log)
+	go checkpoints.Run(ctx, 15*time.Minute)
 	log.Info("vigil listening", slog.String("addr", ln.Addr().String()), slog.String("base_url", c.BaseURL),
 		slog.String("database", s.Dialect()), slog.String("version", version))
 	errc := make(chan error, 1)
@@ -102,6 +111,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if n, err := checkpoints.Checkpoint(shutdown); err != nil {
+		log.Error("audit checkpoint at shutdown", slog.Any("err", err))
+	} else if n > 0 {
+		log.Info("audit checkpoints written", slog.Int("schools", n))
 	}
 	log.Info("stopped")
 	return nil
@@ -159,10 +173,7 @@ func loadSealer(c *config.Config, e *env, log *slog.Logger) (*crypt.Sealer, erro
 			return nil, fmt.Errorf("cannot make the data folder %s: %w", c.Data, err)
 		}
 	}
-	if err := ensureMasterKey(c.MasterKeyFile, e, log); err != nil {
-		return nil, err
-	}
-	master, err := crypt.LoadMasterKey(c.MasterKeyFile)
+	master, err := masterKey(c, e, log) // VIGIL_MASTER_KEY, or the file made if missing
 	if err != nil {
 		return nil, err
 	}
