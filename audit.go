@@ -31,6 +31,9 @@ const (
 	AuditDormantRefused     = "auth.dormant_account_refused"
 	AuditPupilViewed        = "pupil.viewed"
 	AuditPupilsListed       = "pupil.listed"
+	AuditAPITokenCreated    = "auth.api_token_created"
+	AuditAPITokenRevoked    = "auth.api_token_revoked"
+	AuditAPITokenRefused    = "auth.api_token_refused" // a bearer token that is unknown, revoked or of someone who may not use it
 )
 
 // AuditEvent is one entry in a school's audit trail.

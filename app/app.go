@@ -6,11 +6,13 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"time"
 
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/blob"
 	"github.com/vigil-safeguarding/vigil/crypt"
 	"github.com/vigil-safeguarding/vigil/notify"
 	"github.com/vigil-safeguarding/vigil/store"
@@ -28,7 +30,18 @@ type App struct {
 	// is where their links point.
 	Mailer  notify.Mailer
 	BaseURL string
+
+	// Vault seals and opens school records; Blobs keeps documents'
+	// encrypted bytes; Emails queues alert emails durably. UploadLimit caps
+	// one document's size (20 MiB when 0).
+	Vault       *crypt.Vault
+	Blobs       blob.Store
+	Emails      EmailQueue
+	UploadLimit int64
 }
+
+// randReader is where keys come from; crypto/rand's never fails.
+var randReader = rand.Reader
 
 // New returns an App over the store.
 func New(s *store.Store, h *auth.Hasher, sealer *crypt.Sealer, log *slog.Logger) *App {

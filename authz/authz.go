@@ -17,10 +17,11 @@ const (
 	ManageStaff  Action = "staff.manage"  // invite, deactivate, change access, reset 2FA
 	ReviewAccess Action = "access.review" // who can see each category
 	ViewSettings Action = "school.view"   // the school's settings
+	ViewAudit    Action = "audit.view"    // the school's audit trail: who saw or changed what, and its export
 )
 
 // Actions lists every action, so tests can check each has a rule.
-var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ManageStaff, ReviewAccess, ViewSettings}
+var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ManageStaff, ReviewAccess, ViewSettings, ViewAudit}
 
 // Can reports whether a may do action. A nil actor, or one without a school,
 // may do nothing. The operator's command line (System) may do everything
@@ -45,6 +46,10 @@ func Can(a *vigil.Actor, action Action) bool {
 		return a.SteppedUp && (p.Has(vigil.CapManageStaff) || a.Designated)
 	case ViewSettings:
 		return a.SteppedUp && p.Has(vigil.CapManageSettings)
+	case ViewAudit:
+		// Those answerable for who sees records: the DSL team, the
+		// headteacher, whoever manages staff, and trust leads.
+		return a.SteppedUp && (a.Designated || a.Role == vigil.RoleHeadteacher || p.Has(vigil.CapManageStaff) || p.Has(vigil.CapTrustWide))
 	}
 	return false
 }

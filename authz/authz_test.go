@@ -31,15 +31,15 @@ func TestAuthzMatrix(t *testing.T) {
 		up   bool
 		want want
 	}{
-		{vigil.RoleDSL, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ReviewAccess: true}},
+		{vigil.RoleDSL, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ReviewAccess: true, authz.ViewAudit: true}},
 		{vigil.RoleDSL, false, want{authz.ViewHome: true}},
-		{vigil.RoleHeadteacher, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ListStaff: true, authz.ManageStaff: true, authz.ReviewAccess: true}},
+		{vigil.RoleHeadteacher, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ListStaff: true, authz.ManageStaff: true, authz.ReviewAccess: true, authz.ViewAudit: true}},
 		{vigil.RoleSENCO, true, all},
 		{vigil.RolePastoral, true, all},
 		{vigil.RoleAttendance, true, all},
 		{vigil.RoleStaff, true, want{authz.ViewHome: true}},
 		{vigil.RoleGovernor, true, want{authz.ViewHome: true}},
-		{vigil.RoleSchoolAdmin, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ListStaff: true, authz.ManageStaff: true, authz.ReviewAccess: true, authz.ViewSettings: true}},
+		{vigil.RoleSchoolAdmin, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ListStaff: true, authz.ManageStaff: true, authz.ReviewAccess: true, authz.ViewSettings: true, authz.ViewAudit: true}},
 		{vigil.RoleSchoolAdmin, false, want{authz.ViewHome: true}},
 	} {
 		a := actor(tc.role, tc.up)

@@ -2,8 +2,9 @@
 // opaque objects under fixed-shape keys, and PutDocument and OpenDocument seal
 // and open a document (content and file name) on top of any Store.
 //
-// Dir, a local folder, is the default store. An S3-compatible store is the
-// scale option; it will implement the same interface and run the same tests.
+// Dir, a local folder, is the default store; S3, any S3-compatible object
+// store, is the scale option. Both run the same contract tests, and Open picks
+// one from a blob URL.
 package blob
 
 import (

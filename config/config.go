@@ -27,6 +27,12 @@ type Config struct {
 	AuditKeyFile, AuditCheckpointFile string
 
 	SMTPHost, SMTPPort, SMTPTLS, SMTPUsername, SMTPPassword, SMTPFrom string
+
+	// BlobURL names the document store: a folder, file:PATH or
+	// s3://BUCKET/PREFIX?... (see blob.Open). An S3 store signs with
+	// S3AccessKey and S3SecretKey, which come only from the environment.
+	BlobURL                  string
+	S3AccessKey, S3SecretKey string
 }
 
 // Setting documents one setting for --help and the README.
@@ -39,6 +45,7 @@ var Settings = []Setting{
 	{"data", "VIGIL_DATA", "./vigil-data", "data folder: SQLite database, document blobs, master key"},
 	{"database-url", "VIGIL_DATABASE_URL", "sqlite:<data>/vigil.db", "database: sqlite:PATH or postgres://user@host:5432/db (or VIGIL_DATABASE_URL_FILE)"},
 	{"master-key-file", "VIGIL_MASTER_KEY_FILE", "<data>/master.key", "file holding the 32-byte master key; made on first start if missing"},
+	{"blob-url", "VIGIL_BLOB_URL", "<data>/blobs", "where documents are kept: a folder, file:PATH or s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R&tls=true&path_style=false (keys in VIGIL_S3_ACCESS_KEY and VIGIL_S3_SECRET_KEY, or their _FILE variants)"},
 	{"audit-key-file", "VIGIL_AUDIT_KEY_FILE", "<data>/audit-signing.key", "file holding the Ed25519 key that signs audit checkpoints; keep it apart from the database and its backups; made on first start if missing"},
 	{"audit-checkpoint-file", "VIGIL_AUDIT_CHECKPOINT_FILE", "<data>/audit-checkpoints.jsonl", "file each signed audit checkpoint is appended to; ship it off this machine"},
 	{"addr", "VIGIL_ADDR", "127.0.0.1:8080", "address to listen on"},
@@ -58,7 +65,7 @@ var Settings = []Setting{
 func (c *Config) Register(fs *flag.FlagSet, serving bool) {
 	vars := map[string]*string{
 		"data": &c.Data, "database-url": &c.DatabaseURL, "master-key-file": &c.MasterKeyFile,
-		"audit-key-file": &c.AuditKeyFile, "audit-checkpoint-file": &c.AuditCheckpointFile,
+		"blob-url": &c.BlobURL, "audit-key-file": &c.AuditKeyFile, "audit-checkpoint-file": &c.AuditCheckpointFile,
 		"addr": &c.Addr, "base-url": &c.BaseURL, "log-level": &c.LogLevel, "log-format": &c.LogFormat,
 		"smtp-host": &c.SMTPHost, "smtp-port": &c.SMTPPort, "smtp-tls": &c.SMTPTLS, "smtp-username": &c.SMTPUsername,
 		"smtp-password": &c.SMTPPassword, "smtp-from": &c.SMTPFrom,
@@ -94,6 +101,24 @@ func (c *Config) Resolve(getenv func(string) string) error {
 	}
 	pick(&c.DatabaseURL, "VIGIL_DATABASE_URL", "sqlite:"+filepath.Join(c.Data, "vigil.db"))
 	pick(&c.MasterKeyFile, "VIGIL_MASTER_KEY_FILE", filepath.Join(c.Data, "master.key"))
+	pick(&c.BlobURL, "VIGIL_BLOB_URL", filepath.Join(c.Data, "blobs"))
+	for _, k := range []struct {
+		v   *string
+		env string
+	}{{&c.S3AccessKey, "VIGIL_S3_ACCESS_KEY"}, {&c.S3SecretKey, "VIGIL_S3_SECRET_KEY"}} {
+		if *k.v = getenv(k.env); *k.v == "" {
+			if f := getenv(k.env + "_FILE"); f != "" {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return fmt.Errorf("cannot read %s_FILE: %w", k.env, err)
+				}
+				*k.v = strings.TrimSpace(string(b))
+			}
+		}
+	}
+	if strings.HasPrefix(c.BlobURL, "s3://") && (c.S3AccessKey == "" || c.S3SecretKey == "") {
+		return fmt.Errorf("an s3:// --blob-url needs VIGIL_S3_ACCESS_KEY and VIGIL_S3_SECRET_KEY (or VIGIL_S3_ACCESS_KEY_FILE and VIGIL_S3_SECRET_KEY_FILE)")
+	}
 	pick(&c.AuditKeyFile, "VIGIL_AUDIT_KEY_FILE", filepath.Join(c.Data, "audit-signing.key"))
 	pick(&c.AuditCheckpointFile, "VIGIL_AUDIT_CHECKPOINT_FILE", filepath.Join(c.Data, "audit-checkpoints.jsonl"))
 	pick(&c.Addr, "VIGIL_ADDR", "127.0.0.1:8080")

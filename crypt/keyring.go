@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/search"
 	"github.com/vigil-safeguarding/vigil/store"
 )
 
@@ -163,21 +164,29 @@ type Vault struct {
 	// Batch is how many values re-encryption changes per transaction.
 	Batch int
 
-	mu    sync.Mutex
-	cache map[vigil.SchoolID]*schoolKeys
-	now   func() time.Time
+	mu         sync.Mutex
+	cache      map[vigil.SchoolID]*schoolKeys
+	searchKeys map[vigil.SchoolID]search.Key
+	now        func() time.Time
 }
 
-// SealedColumns lists every field the application seals with school keys.
-// The concerns issue adds the first.
-var SealedColumns []store.SealedColumn
+// SealedColumns lists every field the application seals with school keys,
+// so that re-encryption after a rotation and `vigil keys status` find them
+// all. A new sealed field must be added here.
+var SealedColumns = []store.SealedColumn{
+	{Table: "concerns", ID: "id", Fields: []string{"location", "body", "agencies", "body_map", "outcome"}},
+	{Table: "concern_notes", ID: "id", Fields: []string{"body"}},
+	{Table: "actions", ID: "id", Fields: []string{"body"}},
+	{Table: "revisions", ID: "id", Fields: []string{"old", "reason"}},
+	{Table: "documents", ID: "id", Fields: []string{"doc_key", "name"}},
+}
 
 // NewVault returns a vault over the keyring in s. w wraps new keys; w and
 // older open existing ones (while a master key rotation is under way).
 func NewVault(s *store.Store, w KeyWrapper, older ...KeyWrapper) *Vault {
 	v := &Vault{store: s, wrapper: w, wrappers: map[string]KeyWrapper{w.ID(): w},
 		TTL: 5 * time.Second, Grace: 15 * time.Second, Columns: SealedColumns, Batch: 200,
-		cache: map[vigil.SchoolID]*schoolKeys{}, now: time.Now}
+		cache: map[vigil.SchoolID]*schoolKeys{}, searchKeys: map[vigil.SchoolID]search.Key{}, now: time.Now}
 	for _, o := range older {
 		v.wrappers[o.ID()] = o
 	}

@@ -176,5 +176,12 @@ func (v *Vault) Rewrap(ctx context.Context, school vigil.SchoolID, to KeyWrapper
 		return wrapped, to.ID(), true, nil
 	})
 	v.forget(school)
+	if err != nil {
+		return n, err
+	}
+	changed, err := v.rewrapSearchKey(ctx, school, to)
+	if changed {
+		n++
+	}
 	return n, err
 }

@@ -1,6 +1,7 @@
 // Package demo creates Riverside Primary Academy, a fictional school a
 // newcomer can sign in to: a staff account for every role, 200 pupils on
-// roll from Reception to Year 6, a few former pupils, and their contacts.
+// roll from Reception to Year 6, a few former pupils, and their contacts;
+// and, with SeedHistory, two school years of safeguarding records.
 //
 // Everything is invented. Phone numbers are in Ofcom's ranges for drama,
 // email addresses at example.com and example.org, postcodes in an RV area

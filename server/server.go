@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/vigil-safeguarding/vigil/api"
 	"github.com/vigil-safeguarding/vigil/store"
 	"github.com/vigil-safeguarding/vigil/web"
 )
@@ -29,6 +30,9 @@ type Server struct {
 	Web     *web.Handler
 	Log     *slog.Logger
 	Version string
+
+	// API, if set, answers everything under /api/ (package api).
+	API http.Handler
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -62,9 +66,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	mux.Handle("/", s.Web.Handler())
+	if s.API != nil {
+		mux.Handle("/api/", s.API)
+	}
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			api.CrossOriginRefused(w, r) // problem+json, as everything under /api/
+			return
+		}
 		http.Error(w, "This form was sent from another site and has been refused.", http.StatusForbidden)
 	}))
 	return s.observe(headers(cop.Handler(mux)))

@@ -134,18 +134,11 @@ func scanAudit(ctx context.Context, tx *Tx, where, order string, args []any) ([]
 	defer rows.Close()
 	var out []*vigil.AuditEvent
 	for rows.Next() {
-		var ev vigil.AuditEvent
-		var detail string
-		var person, session, pupil sql.NullString
-		if err := rows.Scan(&ev.SchoolID, &ev.Seq, &ev.ID, &ev.At, &person, &session, &ev.Action, &ev.ObjectType, &ev.ObjectID,
-			&pupil, &ev.IP, &ev.UserAgent, &detail, &ev.PrevHash, &ev.Hash); err != nil {
-			return nil, fmt.Errorf("scan audit event: %w", err)
+		ev, err := scanAuditEvent(rows)
+		if err != nil {
+			return nil, err
 		}
-		ev.PersonID, ev.SessionID, ev.PupilID = vigil.PersonID(person.String), session.String, vigil.PupilID(pupil.String)
-		if err := json.Unmarshal([]byte(detail), &ev.Detail); err != nil {
-			return nil, fmt.Errorf("decode audit detail %s: %w", ev.ID, err)
-		}
-		out = append(out, &ev)
+		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(tx.d, err, "find audit")

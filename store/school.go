@@ -44,6 +44,9 @@ func (s *Store) CreateSchool(ctx context.Context, sc *vigil.School) error {
 			return err
 		}
 	}
+	if err := insertActionTypes(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 

@@ -52,6 +52,11 @@ type Store struct {
 	// reaches a multiple of 1,000 events, so a checkpoint is signed soon
 	// (audit.Checkpointer.Nudge). It must not block.
 	AuditMilestone func()
+
+	// JobEnqueued, if set, is called after a transaction that enqueued a
+	// job commits, so a runner in this process starts it at once
+	// (job.Runner.Notify). It must not block.
+	JobEnqueued func()
 }
 
 // Open connects to the database named by rawURL: "sqlite:PATH" (the folder
@@ -228,7 +233,8 @@ type Tx struct {
 	now    time.Time
 	school vigil.SchoolID
 	person vigil.PersonID
-	joined bool // part of a RunInTx transaction: Commit and Rollback are left to it
+	joined bool      // part of a RunInTx transaction: Commit and Rollback are left to it
+	after  *[]func() // run once the outermost transaction commits; shared with joined Txs
 }
 
 type txKey struct{}
@@ -263,7 +269,7 @@ func (s *Store) begin(ctx context.Context, write bool) (*Tx, error) {
 		if outer.school != school {
 			return nil, fmt.Errorf("begin: joined transaction is for another school")
 		}
-		return &Tx{tx: outer.tx, d: outer.d, now: outer.now, school: school, person: person, joined: true}, nil
+		return &Tx{tx: outer.tx, d: outer.d, now: outer.now, school: school, person: person, joined: true, after: outer.after}, nil
 	}
 	return s.beginScoped(ctx, write, school, person)
 }
@@ -282,7 +288,7 @@ func (s *Store) beginScoped(ctx context.Context, write bool, school vigil.School
 	if err != nil {
 		return nil, s.wrap(err, "begin")
 	}
-	t := &Tx{tx: tx, d: s.dialect, now: s.Now().UTC().Truncate(time.Microsecond), school: school, person: person}
+	t := &Tx{tx: tx, d: s.dialect, now: s.Now().UTC().Truncate(time.Microsecond), school: school, person: person, after: new([]func())}
 	if q, args := s.dialect.scope(school, person); q != "" {
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			tx.Rollback()
@@ -300,7 +306,21 @@ func (tx *Tx) Commit() error {
 	if err := wrapErr(tx.d, tx.tx.Commit(), "commit"); err != nil {
 		return err
 	}
+	if tx.after != nil {
+		for _, fn := range *tx.after {
+			fn()
+		}
+		*tx.after = nil
+	}
 	return nil
+}
+
+// afterCommit arranges for fn to run once the outermost transaction has
+// committed, and never if it rolls back.
+func (tx *Tx) afterCommit(fn func()) {
+	if tx.after != nil {
+		*tx.after = append(*tx.after, fn)
+	}
 }
 
 // Rollback abandons the transaction, unless it was joined. It is safe to

@@ -13,15 +13,19 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/vigil-safeguarding/vigil/api"
 	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/authz"
+	"github.com/vigil-safeguarding/vigil/blob"
 	"github.com/vigil-safeguarding/vigil/crypt"
+	"github.com/vigil-safeguarding/vigil/job"
 	"github.com/vigil-safeguarding/vigil/server"
 	"github.com/vigil-safeguarding/vigil/store"
 	"github.com/vigil-safeguarding/vigil/store/storetest"
@@ -93,6 +97,15 @@ func Start(t testing.TB, s *store.Store) *Env {
 	s.Now = env.Now
 	a := app.New(s, h, sealer, log)
 	a.Now = env.Now
+	wrapper, err := crypt.NewMasterWrapper(master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Vault = crypt.NewVault(s, wrapper)
+	a.Emails = job.EmailQueue{Store: s}
+	if a.Blobs, err = blob.NewDir(filepath.Join(t.TempDir(), "blobs")); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewUnstartedServer(nil) // listening already, so the port is known
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	env.BaseURL = "http://localhost:" + port
@@ -101,7 +114,9 @@ func Start(t testing.TB, s *store.Store) *Env {
 		srv.Close()
 		t.Fatalf("templates: %v", err)
 	}
-	srv.Config.Handler = server.New(s, pages, log, "test").Handler()
+	whole := server.New(s, pages, log, "test")
+	whole.API = api.New(a, log, api.Options{})
+	srv.Config.Handler = whole.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
 	env.App, env.Server = a, srv

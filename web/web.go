@@ -107,6 +107,10 @@ type page struct {
 	Err   error
 	// Fields maps an input's name to its problem, shown next to it.
 	Fields map[string]string
+	// Counts are the navigation's badges, filled by render.
+	Counts *navCounts
+	// Print shows the page for printing: no navigation, black on white.
+	Print bool
 }
 
 // render writes a page into a buffer first, so a template failure never
@@ -120,6 +124,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	if p.Cur == nil {
 		p.Cur = current(r.Context())
+	}
+	if p.Counts == nil {
+		p.Counts = h.navCounts(r, p.Cur)
 	}
 	if p.Err != nil && p.Fields == nil {
 		p.Fields = vigil.ErrorFields(p.Err)

@@ -49,6 +49,18 @@ func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, seale
 	if err != nil {
 		return err
 	}
+	// Two school years of concerns, actions and outcomes, unless asked not
+	// to; a school that has concerns already is left as it is.
+	var hist *demo.History
+	if v := strings.ToLower(e.getenv("VIGIL_DEMO_HISTORY")); v != "off" && v != "0" && v != "false" && v != "no" {
+		vault, _, err := openVault(c, e, s)
+		if err != nil {
+			return err
+		}
+		if hist, err = demo.SeedHistory(ctx, s, vault, res, time.Now()); err != nil {
+			return err
+		}
+	}
 	secret := e.getenv("VIGIL_DEMO_TOTP_SECRET")
 	if secret == "" {
 		fresh, err := auth.NewTOTP("Vigil demo", "staff@"+demo.EmailDomain)
@@ -67,6 +79,14 @@ func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, seale
 		verb = "created"
 	}
 	fmt.Fprintf(w, "\nDemo school %s: %s (%d pupils added, %d changed).\n", verb, res.School.Name, res.PupilsAdded, res.PupilsChanged)
+	switch {
+	case hist == nil:
+	case hist.Skipped:
+		fmt.Fprintln(w, "Its safeguarding records are kept as they are.")
+	default:
+		fmt.Fprintf(w, "Safeguarding history added: %d concerns over two school years, %d actions, %d closed (set VIGIL_DEMO_HISTORY=off to leave it out).\n",
+			hist.Concerns, hist.Actions, hist.Closed)
+	}
 	if c.Addr != "" {
 		fmt.Fprintf(w, "Open %s and sign in as one of:\n", c.BaseURL)
 	} else {

@@ -37,6 +37,8 @@ func commands() []command {
 		{"user", "add|list|set-password [flags]", "add or list people, or set a password", runUser},
 		{"audit", "verify|checkpoint [flags]", "check the audit trail's hash chains, or sign their heads now", runAudit},
 		{"keys", "init|status|rotate[-master]", "make the master key; show, rotate or re-wrap school keys", runKeys},
+		{"token", "create|list|revoke [flags]", "make, list or revoke API tokens", runToken},
+		{"jobs", "[list]|retry|cancel [flags]", "list background jobs, or retry or cancel one", runJobs},
 		{"version", "", "print the version", runVersion},
 	}
 }

@@ -241,6 +241,8 @@ func TestServeDemo(t *testing.T) {
 	}
 	if out := stdout.String(); !strings.Contains(out, "dsl@riverside.example") {
 		t.Errorf("serve --demo did not say how to sign in: %q", out)
+	} else if !strings.Contains(out, "Safeguarding history added") {
+		t.Errorf("serve --demo did not add the demo school's history: %q", out)
 	}
 	base := "http://" + addr
 	for _, path := range []string{"/healthz", "/readyz"} {

@@ -18,12 +18,16 @@ import (
 	"time"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/api"
 	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
+	"github.com/vigil-safeguarding/vigil/blob"
 	"github.com/vigil-safeguarding/vigil/config"
 	"github.com/vigil-safeguarding/vigil/crypt"
+	"github.com/vigil-safeguarding/vigil/job"
 	"github.com/vigil-safeguarding/vigil/notify"
 	"github.com/vigil-safeguarding/vigil/server"
+	"github.com/vigil-safeguarding/vigil/store"
 	"github.com/vigil-safeguarding/vigil/web"
 )
 
@@ -66,6 +70,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	a := app.New(s, hasher, sealer, log)
 	a.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if err := openRecords(ctx, c, e, s, a); err != nil {
+		return err
+	}
 	if a.Mailer, err = newMailer(c, log); err != nil {
 		return err
 	}
@@ -80,6 +87,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv := server.New(s, pages, log, version)
+	srv.API = api.New(a, log, api.Options{Secure: c.Secure()})
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %v", c.Addr, errors.Unwrap(err))
@@ -96,6 +104,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go sweepSessions(ctx, a, log)
 	go runKeyRotation(ctx, c, e, s, log)
 	go checkpoints.Run(ctx, 15*time.Minute)
+	// Background jobs (emails, periodic work) stop with the service; one
+	// still running after the grace period is taken up again, here or by
+	// another process, once its lease lapses.
+	stopJobs := startJobs(ctx, newJobRunner(s, a.Mailer, log), log)
+	defer stopJobs()
 	log.Info("vigil listening", slog.String("addr", ln.Addr().String()), slog.String("base_url", c.BaseURL),
 		slog.String("database", s.Dialect()), slog.String("version", version))
 	errc := make(chan error, 1)
@@ -112,6 +125,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := hs.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopJobs()
 	if n, err := checkpoints.Checkpoint(shutdown); err != nil {
 		log.Error("audit checkpoint at shutdown", slog.Any("err", err))
 	} else if n > 0 {
@@ -163,6 +177,22 @@ func sweepSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// openRecords gives the app the vault that seals school records and the
+// blob store that keeps documents (--blob-url: the data folder's blobs/ unless
+// set).
+func openRecords(ctx context.Context, c *config.Config, e *env, s *store.Store, a *app.App) error {
+	v, _, err := openVault(c, e, s)
+	if err != nil {
+		return err
+	}
+	a.Vault = v
+	a.Emails = job.EmailQueue{Store: s}
+	if a.Blobs, err = blob.Open(ctx, c.BlobURL, blob.S3Credentials{AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey}); err != nil {
+		return fmt.Errorf("document store: %w", err)
+	}
+	return nil
 }
 
 // loadSealer makes the master key if it is missing (see ensureMasterKey) and
