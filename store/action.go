@@ -668,4 +668,3 @@ func (s *Store) CountDashboard(ctx context.Context, person vigil.PersonID, v Vis
 	}
 	return out, tx.Commit()
 }
-
