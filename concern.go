@@ -355,14 +355,21 @@ type Notification struct {
 	PersonID  PersonID
 	Kind      string
 	ConcernID ConcernID
+	// ObjectID is the record within or beside the concern that the
+	// notification is about (an action, a referral, a communication), or "".
+	ObjectID  string
 	CreatedAt time.Time
 	ReadAt    time.Time
 }
 
-// Notification kinds.
+// Notification kinds. The part before the dot names the kind of record a
+// notification links to.
 const (
-	NotifyConcernLogged  = "concern.logged"
-	NotifyActionAssigned = "action.assigned"
+	NotifyConcernLogged     = "concern.logged"
+	NotifyActionAssigned    = "action.assigned"
+	NotifyActionDueTomorrow = "action.due_tomorrow"
+	NotifyActionDueToday    = "action.due_today"
+	NotifyActionOverdue     = "action.overdue"
 )
 
 // NotificationTitle returns a notification's words, which never carry the
@@ -373,6 +380,12 @@ func NotificationTitle(kind string) string {
 		return "A concern needs your attention"
 	case NotifyActionAssigned:
 		return "An action has been assigned to you"
+	case NotifyActionDueTomorrow:
+		return "An action of yours is due tomorrow"
+	case NotifyActionDueToday:
+		return "An action of yours is due today"
+	case NotifyActionOverdue:
+		return "An action is overdue"
 	}
 	return "Something needs your attention"
 }
@@ -389,4 +402,9 @@ type ChronologyEntry struct {
 	Key       bool   // marked as a key event for this pupil
 	Status    string
 	Part      string // the pupil's part in the concern
+
+	// Categories the entry falls under, for the chronology's filter: the
+	// pupil's categories on a concern, or those of the concern a referral
+	// or communication is linked to.
+	Categories []CategoryID
 }

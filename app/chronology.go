@@ -99,7 +99,8 @@ func (a *App) chronology(ctx context.Context, pupil vigil.PupilID, f ChronologyF
 	out := &Chronology{Pupil: p, CanMark: act.System || act.Designated || act.Permissions.Max() == vigil.AccessManage}
 	seen := map[vigil.CategoryID]bool{}
 	for _, it := range shown {
-		e := &vigil.ChronologyEntry{Kind: it.Kind, ID: it.ID, ConcernID: it.ConcernID, At: it.At, By: it.By, Key: it.Key, Status: it.Status, Part: it.Part}
+		e := &vigil.ChronologyEntry{Kind: it.Kind, ID: it.ID, ConcernID: it.ConcernID, At: it.At, By: it.By, Key: it.Key, Status: it.Status, Part: it.Part,
+			Categories: cats[it.ConcernID]}
 		switch it.Kind {
 		case "concern":
 			var names []string
@@ -128,6 +129,24 @@ func (a *App) chronology(ctx context.Context, pupil vigil.PupilID, f ChronologyF
 		}
 		out.Entries = append(out.Entries, e)
 	}
+	// Other records about the pupil (referrals, communications) come from
+	// their own sources, each deciding what the actor may see; the
+	// chronology's audit event above covers them.
+	for _, src := range chronologySources {
+		more, err := src(a, ctx, pupil)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range more {
+			day := vigil.DateOf(e.At.In(loc))
+			switch {
+			case f.KeyOnly && !e.Key, len(f.Kinds) > 0 && !slices.Contains(f.Kinds, e.Kind), f.Category != "" && !slices.Contains(e.Categories, f.Category),
+				!f.From.IsZero() && day.Before(f.From), !f.To.IsZero() && day.After(f.To):
+				continue
+			}
+			out.Entries = append(out.Entries, e)
+		}
+	}
 	slices.SortStableFunc(out.Entries, func(x, y *vigil.ChronologyEntry) int { return x.At.Compare(y.At) })
 	for _, it := range items {
 		for _, c := range cats[it.ConcernID] {
@@ -139,6 +158,13 @@ func (a *App) chronology(ctx context.Context, pupil vigil.PupilID, f ChronologyF
 	}
 	return out, nil
 }
+
+// ChronologySource returns the entries of one kind of record about a pupil
+// that the actor in ctx may see, opened. Referrals and communications
+// register one in an init function of their own file.
+type ChronologySource func(a *App, ctx context.Context, pupil vigil.PupilID) ([]*vigil.ChronologyEntry, error)
+
+var chronologySources []ChronologySource
 
 // SetKeyEvent marks or unmarks an entry of a pupil's chronology as a key
 // event. Designated staff and managers may.

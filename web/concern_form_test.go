@@ -263,6 +263,7 @@ func TestLogConcernProblems(t *testing.T) {
 			{"web page called a photo", nil, []formFile{{"photo.png", []byte("<!doctype html><html><body><script>alert(1)</script></body></html>")}}, "cannot be uploaded", "files-error"},
 			{"program called a photo", nil, []formFile{{"photo.png", append([]byte("MZ\x90\x00\x03"), make([]byte, 200)...)}}, "cannot be uploaded", "files-error"},
 			{"empty file", nil, []formFile{{"empty.txt", nil}}, "The file is empty.", "files-error"},
+			{"far over every limit", nil, []formFile{{"huge.txt", make([]byte, 3<<20)}}, "together are too large", "files-error"},
 			{"eleven files", nil, slices.Repeat([]formFile{{"a.txt", []byte("hello")}}, 11), "at most 10 files", "files-error"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
