@@ -91,11 +91,11 @@ func TestConcernFormInBrowser(t *testing.T) {
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), teacher.Email),
-		chromedp.SendKeys(chromedp.ID("password"), vigiltest.Password),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.SetValue(chromedp.ID("email"), teacher.Email),
+		chromedp.SetValue(chromedp.ID("password"), vigiltest.Password),
+		retryStale(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`))),
 		chromedp.WaitVisible(`//h1[starts-with(normalize-space(.), "Hello")]`),
-		chromedp.Click(chromedp.CSS(`main a[href="/concerns/new"]`)),
+		retryStale(chromedp.Click(chromedp.CSS(`main a[href="/concerns/new"]`))),
 		chromedp.WaitVisible(chromedp.ID("bodymap")), // shown by the script
 	)
 	if w := eval("page width", `String(document.documentElement.scrollWidth)`); w != "390" {

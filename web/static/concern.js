@@ -131,6 +131,14 @@
     results.textContent = "";
   }
 
+  // cancelSearch drops a search that is waiting or on its way, so its
+  // answer cannot bring back a list the person has already chosen from.
+  function cancelSearch() {
+    clearTimeout(timer);
+    seq++;
+    if (controller) controller.abort();
+  }
+
   function search() {
     clearTimeout(timer);
     var text = q.value.trim();
@@ -184,6 +192,7 @@
       }
       b.addEventListener("click", function () {
         var card = addPupil(p);
+        cancelSearch();
         q.value = "";
         clearResults();
         if (card) {
