@@ -92,8 +92,6 @@ func KindTitle(kind string) string {
 		return "Action"
 	case "document":
 		return "Document"
-	case "communication":
-		return "Communication"
 	}
 	return kind
 }
@@ -113,7 +111,7 @@ func StatusTitle(status string) string {
 
 func kindPlural(kind string) string {
 	switch kind {
-	case "concern", "note", "action", "document", "communication":
+	case "concern", "note", "action", "document":
 		return kind + "s"
 	}
 	return kind

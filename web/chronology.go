@@ -18,7 +18,6 @@ var kindOptions = []kindOption{
 	{"action", "Actions"},
 	{"note", "Further information"},
 	{"document", "Documents"},
-	{"referral", "Referrals"},
 }
 
 type kindOption struct{ Value, Title string }
@@ -34,10 +33,6 @@ func kindLabel(kind string) string {
 		return "Further information"
 	case "document":
 		return "Document"
-	case "communication":
-		return "Communication"
-	case "referral":
-		return "Referral"
 	}
 	return kind
 }
