@@ -33,7 +33,7 @@ type App struct {
 
 	// Vault seals and opens school records; Blobs keeps documents'
 	// encrypted bytes; Emails queues alert emails durably. UploadLimit caps
-	// one document's size (20 MB when 0).
+	// one document's size (20 MiB when 0).
 	Vault       *crypt.Vault
 	Blobs       blob.Store
 	Emails      EmailQueue
