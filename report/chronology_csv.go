@@ -33,6 +33,7 @@ func ChronologyCSV(w io.Writer, c *app.Chronology, meta ExportMeta) error {
 	}
 	cw := csv.NewWriter(w)
 	row := func(cells ...string) error {
+		cells = append([]string(nil), cells...) // never write into the caller's slice (the shared header)
 		for i, s := range cells {
 			cells[i] = csvCell(s)
 		}
