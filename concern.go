@@ -386,6 +386,8 @@ func NotificationTitle(kind string) string {
 		return "An action of yours is due today"
 	case NotifyActionOverdue:
 		return "An action is overdue"
+	case NotifyReferralOverdue:
+		return "A referral is overdue for a response"
 	}
 	return "Something needs your attention"
 }

@@ -408,6 +408,11 @@ type ChronologyEntry struct {
 	KeyEvent  bool      `json:"key_event"`
 }
 
+// chronologyKinds are the kinds of entry a chronology may be filtered to;
+// other records (communications, referrals) add theirs in an init of their
+// own file.
+var chronologyKinds = []string{"concern", "note", "action", "document"}
+
 // chronology handles GET /api/v1/pupils/{id}/chronology with the filters
 // category, from, to (YYYY-MM-DD), kind (repeatable) and key_events=true.
 func (h *Handler) chronology(w http.ResponseWriter, r *http.Request) {
@@ -428,8 +433,8 @@ func (h *Handler) chronology(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, k := range q["kind"] {
-		if !slices.Contains([]string{"concern", "note", "action", "document"}, k) {
-			h.problem(w, r, badRequest("kind", "kind is concern, note, action or document."))
+		if !slices.Contains(chronologyKinds, k) {
+			h.problem(w, r, badRequest("kind", "kind is one of "+strings.Join(chronologyKinds, ", ")+"."))
 			return
 		}
 		f.Kinds = append(f.Kinds, k)
@@ -514,39 +519,6 @@ func firstLine(s string, n int) string {
 		s = string([]rune(s)[:n]) + "…"
 	}
 	return s
-}
-
-// Notification is an in-app alert. It carries no record content.
-type Notification struct {
-	ID        string    `json:"id"`
-	Kind      string    `json:"kind"`
-	Title     string    `json:"title"`
-	ConcernID *string   `json:"concern_id"`
-	CreatedAt time.Time `json:"created_at"`
-	Read      bool      `json:"read"`
-}
-
-// notifications handles GET /api/v1/notifications: the newest 50 and the
-// unread count.
-func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
-	list, unread, err := h.app.Notifications(r.Context(), 50)
-	if err != nil {
-		h.problem(w, r, err)
-		return
-	}
-	out := struct {
-		Unread int            `json:"unread"`
-		Items  []Notification `json:"items"`
-	}{Unread: unread, Items: []Notification{}}
-	for _, n := range list {
-		item := Notification{ID: string(n.ID), Kind: n.Kind, Title: vigil.NotificationTitle(n.Kind), CreatedAt: n.CreatedAt.UTC(), Read: !n.ReadAt.IsZero()}
-		if n.ConcernID != "" {
-			id := string(n.ConcernID)
-			item.ConcernID = &id
-		}
-		out.Items = append(out.Items, item)
-	}
-	h.writeJSON(w, r, http.StatusOK, out)
 }
 
 // SearchList is the answer of GET /api/v1/search.

@@ -40,6 +40,15 @@ func (h *Handler) Routes() []Route {
 		{"POST /api/v1/concerns/{id}/actions", InSchool, h.createAction},
 		{"POST /api/v1/concerns/{id}/documents", InSchool, h.createDocuments},
 		{"GET /api/v1/search", InSchool, h.search},
+		{"GET /api/v1/referrals", InSchool, h.listReferrals},
+		{"POST /api/v1/referrals", InSchool, h.createReferral},
+		{"GET /api/v1/referrals/{id}", InSchool, h.showReferral},
+		{"GET /api/v1/pupils/{id}/communications", InSchool, h.pupilCommunications},
+		{"POST /api/v1/communications", InSchool, h.createCommunication},
+		{"GET /api/v1/communications/{id}", InSchool, h.showCommunication},
+		{"POST /api/v1/communications/{id}/documents", InSchool, h.createCommunicationDocuments},
 		{"GET /api/v1/notifications", InSchool, h.notifications},
+		{"POST /api/v1/notifications/{id}/read", InSchool, h.readNotification},
+		{"POST /api/v1/notifications/read-all", InSchool, h.readAllNotifications},
 	}
 }

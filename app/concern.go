@@ -217,7 +217,7 @@ func (a *App) uploadLimit(ctx context.Context) int64 {
 	if a.UploadLimit > 0 {
 		return a.UploadLimit
 	}
-	return 20 << 20
+	return 20_000_000
 }
 
 // LogConcern records a concern: validated, sealed, indexed, audited, and
@@ -408,28 +408,10 @@ func (a *App) recipients(ctx context.Context, cats []vigil.CategoryID, chosen []
 	return out, nil
 }
 
-// alert notifies people in the app and queues a content-free email to each.
+// alert notifies people in the app and queues a content-free email to each,
+// as each chose for this school (notifyPeople).
 func (a *App) alert(ctx context.Context, people []vigil.PersonID, kind string, concern vigil.ConcernID) error {
-	if len(people) == 0 {
-		return nil
-	}
-	if err := a.Store.AddNotifications(ctx, people, kind, concern); err != nil {
-		return err
-	}
-	for _, p := range people {
-		person, err := a.Store.FindPersonByID(ctx, p)
-		if err != nil {
-			return err
-		}
-		msg, err := notify.AttentionEmail(person.Email, a.BaseURL, "/concerns/"+string(concern))
-		if err != nil {
-			return err
-		}
-		if err := a.queueEmail(ctx, msg); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.notifyPeople(ctx, people, kind, concern, "")
 }
 
 func (a *App) sealConcern(ctx context.Context, c *vigil.Concern) (*store.SealedConcern, error) {

@@ -261,7 +261,7 @@ func (a *App) AddAction(ctx context.Context, concern vigil.ConcernID, in NewActi
 			return err
 		}
 		if ac.AssignedTo != "" && ac.AssignedTo != act.PersonID && !ac.Done() {
-			if err := a.alert(ctx, []vigil.PersonID{ac.AssignedTo}, vigil.NotifyActionAssigned, concern); err != nil {
+			if err := a.notifyPeople(ctx, []vigil.PersonID{ac.AssignedTo}, vigil.NotifyActionAssigned, concern, string(ac.ID)); err != nil {
 				return err
 			}
 		}

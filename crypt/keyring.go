@@ -179,6 +179,8 @@ var SealedColumns = []store.SealedColumn{
 	{Table: "actions", ID: "id", Fields: []string{"body"}},
 	{Table: "revisions", ID: "id", Fields: []string{"old", "reason"}},
 	{Table: "documents", ID: "id", Fields: []string{"doc_key", "name"}},
+	{Table: "referrals", ID: "id", Fields: []string{"contact", "details", "response", "outcome"}},
+	{Table: "communications", ID: "id", Fields: []string{"with_name", "with_detail", "others", "body", "agreed"}},
 }
 
 // NewVault returns a vault over the keyring in s. w wraps new keys; w and

@@ -92,6 +92,8 @@ func KindTitle(kind string) string {
 		return "Action"
 	case "document":
 		return "Document"
+	case "communication":
+		return "Communication"
 	}
 	return kind
 }
@@ -111,7 +113,7 @@ func StatusTitle(status string) string {
 
 func kindPlural(kind string) string {
 	switch kind {
-	case "concern", "note", "action", "document":
+	case "concern", "note", "action", "document", "communication":
 		return kind + "s"
 	}
 	return kind

@@ -57,9 +57,11 @@ type Job struct {
 
 // JobFilter chooses jobs for an operator's list. Zero fields mean any.
 type JobFilter struct {
-	State string
-	Kind  string
-	Limit int // 0 means 50; at most 1,000
+	State  string
+	Kind   string
+	School vigil.SchoolID // only this school's jobs
+	Open   bool           // only jobs queued, running or failed: still to run, or needing someone
+	Limit  int            // 0 means 50; at most 1,000
 }
 
 const jobColumns = `id, kind, school_id, payload, state, attempts, max_attempts, run_at, locked_by, locked_until,
@@ -377,6 +379,12 @@ func (s *Store) FindJobs(ctx context.Context, f JobFilter) ([]*Job, error) {
 	}
 	if f.Kind != "" {
 		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.School != "" {
+		where, args = append(where, "school_id = ?"), append(args, f.School)
+	}
+	if f.Open {
+		where = append(where, "state IN ('queued', 'running', 'failed')")
 	}
 	switch {
 	case f.Limit <= 0:

@@ -47,6 +47,9 @@ func (s *Store) CreateSchool(ctx context.Context, sc *vigil.School) error {
 	if err := insertActionTypes(ctx, tx); err != nil {
 		return err
 	}
+	if err := insertReferralDefaults(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 

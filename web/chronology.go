@@ -18,6 +18,7 @@ var kindOptions = []kindOption{
 	{"action", "Actions"},
 	{"note", "Further information"},
 	{"document", "Documents"},
+	{"referral", "Referrals"},
 }
 
 type kindOption struct{ Value, Title string }
@@ -33,6 +34,10 @@ func kindLabel(kind string) string {
 		return "Further information"
 	case "document":
 		return "Document"
+	case "communication":
+		return "Communication"
+	case "referral":
+		return "Referral"
 	}
 	return kind
 }

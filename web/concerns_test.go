@@ -368,7 +368,7 @@ func TestNotificationsAndDashboard(t *testing.T) {
 		if m := unreadBadge.FindStringSubmatch(home.Body); m == nil || m[1] != "1" {
 			t.Fatalf("unread badge = %v, want 1", m)
 		}
-		dsl.Get(t, "/notifications").Want(t, http.StatusOK, `href="/concerns/`+string(c.ID)+`"`, "First worrying").
+		dsl.Get(t, "/notifications").Want(t, http.StatusOK, `action="/notifications/`, "First worrying").
 			Want(t, http.StatusOK, "A concern needs your attention", "")
 		dash := dsl.Get(t, "/dashboard").Want(t, http.StatusOK, "New concerns not yet reviewed", "")
 		if !strings.Contains(dash.Body, "/concerns/"+string(c.ID)) || !strings.Contains(dash.Body, "First worrying account.") {

@@ -46,6 +46,9 @@ func (h *Handler) navCounts(r *http.Request, cur *app.Current) *navCounts {
 type dashboardData struct {
 	D   *app.Dashboard
 	Loc *time.Location
+	// OverdueReferrals are shown at the top until each has a response or
+	// is closed.
+	OverdueReferrals []*vigil.Referral
 }
 
 // showDashboard handles GET /dashboard: what a DSL sees first.
@@ -54,36 +57,14 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request) {
 	if err == nil && d == nil {
 		err = errNoConcerns
 	}
+	var overdue []*vigil.Referral
+	if err == nil {
+		overdue, err = h.app.OverdueReferrals(r.Context())
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: dashboardData{D: d, Loc: current(r.Context()).Location()}})
-}
-
-type notificationsData struct {
-	List   []*vigil.Notification
-	Unread int
-	Loc    *time.Location
-}
-
-// showNotifications handles GET /notifications: the person's alerts,
-// newest first. They name no pupil and hold no content, only a link.
-func (h *Handler) showNotifications(w http.ResponseWriter, r *http.Request) {
-	list, unread, err := h.app.Notifications(r.Context(), 100)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, "notifications", page{Title: "Notifications", Nav: "notifications",
-		Data: notificationsData{List: list, Unread: unread, Loc: current(r.Context()).Location()}})
-}
-
-// readNotifications handles POST /notifications/read: mark all read.
-func (h *Handler) readNotifications(w http.ResponseWriter, r *http.Request) {
-	if err := h.app.MarkNotificationsRead(r.Context()); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+	h.render(w, r, http.StatusOK, "dashboard", page{Title: "Dashboard", Nav: "dashboard", Data: dashboardData{D: d, Loc: current(r.Context()).Location(),
+		OverdueReferrals: overdue}})
 }

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/job"
-	"github.com/vigil-safeguarding/vigil/notify"
 	"github.com/vigil-safeguarding/vigil/store"
 )
 
@@ -20,12 +20,30 @@ import (
 const jobRetention = 30 * 24 * time.Hour
 
 // newJobRunner returns the runner for vigil serve with every kind of job
-// registered: emails sent through mailer, and a nightly purge of finished
-// jobs. A job enqueued in this process wakes it as soon as its transaction
-// commits.
-func newJobRunner(s *store.Store, mailer notify.Mailer, log *slog.Logger) *job.Runner {
+// registered: emails sent through a's mailer, hourly action reminders, and
+// a nightly purge of finished jobs. A job enqueued in this process wakes it
+// as soon as its transaction commits.
+func newJobRunner(s *store.Store, a *app.App, log *slog.Logger) *job.Runner {
 	r := job.NewRunner(s, log)
-	r.Register(job.KindEmail, job.SendEmail(mailer))
+	r.Register(job.KindEmail, job.SendEmail(a.Mailer))
+	// Each hour, every school past app.ReminderHour in its own time zone
+	// gets the reminders it is owed; each is sent once, ever.
+	r.Periodic("actions.remind", job.Every(time.Hour), func(ctx context.Context, _ *job.Job) error {
+		n, err := a.SendReminders(ctx, a.Now())
+		if n > 0 {
+			log.Info("action reminders sent", slog.Int("count", n))
+		}
+		return err
+	})
+	// Every 15 minutes, each referral newly past its expected response
+	// time is told to its referrer and the DSLs; each once, ever.
+	r.Periodic("referrals.overdue", job.Every(15*time.Minute), func(ctx context.Context, _ *job.Job) error {
+		n, err := a.ChaseOverdueReferrals(ctx)
+		if n > 0 {
+			log.Info("overdue referrals notified", slog.Int("count", n))
+		}
+		return err
+	})
 	r.Periodic("jobs.purge", job.DailyAt(3, 0, nil), func(ctx context.Context, _ *job.Job) error {
 		n, err := s.DeleteFinishedJobs(ctx, s.Now().Add(-jobRetention))
 		if err == nil && n > 0 {
@@ -59,7 +77,7 @@ func startJobs(ctx context.Context, r *job.Runner, log *slog.Logger) (stop func(
 // subcommand it lists.
 func runJobs(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(e.stdout, "Usage: vigil jobs [list] [--state STATE] [--kind KIND] [--limit N] [flags]\n       vigil jobs retry ID [flags]\n       vigil jobs cancel ID [flags]\n\nRun vigil jobs list --help for the flags.")
+		fmt.Fprintln(e.stdout, "Usage: vigil jobs [list] [--state STATE] [--open] [--school SLUG] [--kind KIND] [--limit N] [flags]\n       vigil jobs retry ID [flags]\n       vigil jobs cancel ID [flags]\n\nRun vigil jobs list --help for the flags.")
 		return nil
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -82,8 +100,10 @@ func runJobsList(ctx context.Context, e *env, args []string) error {
 	var f store.JobFilter
 	fs.StringVar(&f.State, "state", "", "only jobs in this state: queued, running, failed, done or cancelled")
 	fs.StringVar(&f.Kind, "kind", "", "only jobs of this kind, e.g. email.send")
+	fs.BoolVar(&f.Open, "open", false, "only jobs queued, running or failed: still to run, or needing you")
+	school := fs.String("school", "", "only the jobs of the school with this slug")
 	fs.IntVar(&f.Limit, "limit", 50, "show at most this many, newest first (up to 1000)")
-	const synopsis = "jobs list [--state STATE] [--kind KIND] [--limit N] [flags]"
+	const synopsis = "jobs list [--state STATE] [--open] [--school SLUG] [--kind KIND] [--limit N] [flags]"
 	s, err := openCommand(ctx, e, c, fs, synopsis, args, func() error {
 		if fs.NArg() > 0 {
 			return usageErr("unexpected argument %q (see vigil jobs list --help)", fs.Arg(0))
@@ -100,6 +120,13 @@ func runJobsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if *school != "" {
+		sc, err := s.FindSchoolBySlug(ctx, *school)
+		if err != nil {
+			return err
+		}
+		f.School = sc.ID
+	}
 	counts, err := s.CountJobs(ctx)
 	if err != nil {
 		return err

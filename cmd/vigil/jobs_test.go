@@ -76,6 +76,14 @@ func TestJobsCommands(t *testing.T) {
 			if out, _ := cmd(0, "jobs", "list", "--state", "failed"); !strings.Contains(out, failing.ID) || strings.Contains(out, waiting.ID) {
 				t.Errorf("failed jobs:\n%s", out)
 			}
+			// One school's jobs that still need something: the school-less
+			// job is left out.
+			if out, _ := cmd(0, "jobs", "--open", "--school", "hillside"); !strings.Contains(out, failing.ID) || strings.Contains(out, waiting.ID) {
+				t.Errorf("hillside's open jobs:\n%s", out)
+			}
+			if _, stderr := cmd(1, "jobs", "--school", "nowhere"); !strings.Contains(stderr, "No school has the slug") {
+				t.Errorf("unknown school: %q", stderr)
+			}
 
 			// The ID may come before or after the flags.
 			if out, _ := cmd(0, "jobs", "retry", failing.ID, "--log-level", "warn"); !strings.Contains(out, "queued to run again") {

@@ -33,7 +33,7 @@ func commands() []command {
 		{"serve", "[flags]", "run the web service (creates ./vigil-data on first start)", runServe},
 		{"migrate", "[flags]", "bring the database schema up to date", runMigrate},
 		{"demo", "[flags]", "create or refresh the demo school, Riverside Primary Academy", runDemo},
-		{"school", "add|list [flags]", "add or list schools", runSchool},
+		{"school", "add|list|holidays|agencies [flags]", "add or list schools; their holidays and referral agencies", runSchool},
 		{"user", "add|list|set-password [flags]", "add or list people, or set a password", runUser},
 		{"audit", "verify|checkpoint [flags]", "check the audit trail's hash chains, or sign their heads now", runAudit},
 		{"keys", "init|status|rotate[-master]", "make the master key; show, rotate or re-wrap school keys", runKeys},

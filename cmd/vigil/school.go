@@ -11,7 +11,8 @@ import (
 
 func runSchool(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(e.stdout, "Usage: vigil school add --slug SLUG --name NAME [flags]\n       vigil school list [flags]\n\nRun vigil school add --help for the flags.")
+		fmt.Fprintln(e.stdout, "Usage: vigil school add --slug SLUG --name NAME [flags]\n       vigil school list [flags]\n"+
+			"       vigil school holidays list|add|remove --school SLUG [flags]\n       vigil school agencies list|set --school SLUG [flags]\n\nRun vigil school add --help for the flags.")
 		if len(args) == 0 {
 			return usageErr("say add or list")
 		}
@@ -22,8 +23,12 @@ func runSchool(ctx context.Context, e *env, args []string) error {
 		return runSchoolAdd(ctx, e, args[1:])
 	case "list":
 		return runSchoolList(ctx, e, args[1:])
+	case "holidays":
+		return runSchoolHolidays(ctx, e, args[1:])
+	case "agencies":
+		return runSchoolAgencies(ctx, e, args[1:])
 	}
-	return usageErr("unknown subcommand %q: use add or list", args[0])
+	return usageErr("unknown subcommand %q: use add, list, holidays or agencies", args[0])
 }
 
 func runSchoolAdd(ctx context.Context, e *env, args []string) error {

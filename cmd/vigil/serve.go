@@ -107,7 +107,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// Background jobs (emails, periodic work) stop with the service; one
 	// still running after the grace period is taken up again, here or by
 	// another process, once its lease lapses.
-	stopJobs := startJobs(ctx, newJobRunner(s, a.Mailer, log), log)
+	stopJobs := startJobs(ctx, newJobRunner(s, a, log), log)
 	defer stopJobs()
 	log.Info("vigil listening", slog.String("addr", ln.Addr().String()), slog.String("base_url", c.BaseURL),
 		slog.String("database", s.Dialect()), slog.String("version", version))
