@@ -6,10 +6,12 @@ import (
 	"encoding/base32"
 	"flag"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/vigil-safeguarding/vigil/app"
 	"github.com/vigil-safeguarding/vigil/auth"
 	"github.com/vigil-safeguarding/vigil/config"
 	"github.com/vigil-safeguarding/vigil/crypt"
@@ -58,6 +60,17 @@ func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, seale
 			return err
 		}
 		if hist, err = demo.SeedHistory(ctx, s, vault, res, time.Now()); err != nil {
+			return err
+		}
+		// A term of communications and open, overdue and closed
+		// referrals for the busiest pupils; each is skipped when the
+		// school has some already.
+		a := app.New(s, nil, nil, slog.New(slog.DiscardHandler))
+		a.Vault = vault
+		if _, err := demo.SeedCommunications(ctx, a, res.School.ID, time.Now()); err != nil {
+			return err
+		}
+		if _, err := demo.SeedReferrals(ctx, a, res, time.Now()); err != nil {
 			return err
 		}
 	}
