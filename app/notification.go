@@ -51,28 +51,32 @@ func (a *App) notifyPeople(ctx context.Context, people []vigil.PersonID, kind st
 	if len(people) == 0 {
 		return nil
 	}
-	channels, err := a.Store.NotificationChannels(ctx, people)
+	// Recipients come from the caller's transaction: a second connection
+	// taken here could wait forever on a pool that concurrent reminder
+	// passes hold. Someone no longer a member of the school is not told.
+	recipients, err := a.Store.NotificationRecipients(ctx, people)
 	if err != nil {
 		return err
 	}
-	ns := make([]store.NewNotification, len(people))
-	for i, p := range people {
-		ns[i] = store.NewNotification{PersonID: p, Kind: kind, ConcernID: concern, ObjectID: object, Read: channels[p] == vigil.ChannelEmail}
+	ns := make([]store.NewNotification, 0, len(people))
+	for _, p := range people {
+		r, ok := recipients[p]
+		if !ok {
+			continue
+		}
+		ns = append(ns, store.NewNotification{PersonID: p, Kind: kind, ConcernID: concern, ObjectID: object, Read: r.Channel == vigil.ChannelEmail})
 	}
 	if err := a.Store.SaveNotifications(ctx, ns); err != nil {
 		return err
 	}
 	// The email's link has no fragment: AttentionEmail allows only a path.
 	path, _, _ := strings.Cut(NotificationLink(&vigil.Notification{Kind: kind, ConcernID: concern, ObjectID: object}), "#")
-	for _, p := range people {
-		if channels[p] == vigil.ChannelInApp {
+	for _, n := range ns {
+		r := recipients[n.PersonID]
+		if r.Channel == vigil.ChannelInApp {
 			continue
 		}
-		person, err := a.Store.FindPersonByID(ctx, p)
-		if err != nil {
-			return err
-		}
-		msg, err := notify.AttentionEmail(person.Email, a.BaseURL, path)
+		msg, err := notify.AttentionEmail(r.Email, a.BaseURL, path)
 		if err != nil {
 			return err
 		}

@@ -157,10 +157,18 @@ func (s *Store) MarkAllNotificationsRead(ctx context.Context, person vigil.Perso
 	return n, tx.Commit()
 }
 
-// NotificationChannels returns the channel each of people chose in the
-// school; those who chose nothing are left out (both, by default).
-func (s *Store) NotificationChannels(ctx context.Context, people []vigil.PersonID) (map[vigil.PersonID]string, error) {
-	out := map[vigil.PersonID]string{}
+// Recipient is how one person is told about notifications in a school.
+type Recipient struct {
+	Channel string // one of vigil.Channels
+	Email   string
+}
+
+// NotificationRecipients returns, for each of people who is a member of the
+// actor's school, the channel they chose there (vigil.ChannelBoth if none)
+// and their email address. It joins the caller's transaction, so it needs
+// no second connection while a reminder or overdue pass holds one.
+func (s *Store) NotificationRecipients(ctx context.Context, people []vigil.PersonID) (map[vigil.PersonID]Recipient, error) {
+	out := map[vigil.PersonID]Recipient{}
 	if len(people) == 0 {
 		return out, nil
 	}
@@ -172,26 +180,31 @@ func (s *Store) NotificationChannels(ctx context.Context, people []vigil.PersonI
 	if err := tx.needSchool(); err != nil {
 		return nil, err
 	}
-	args := []any{tx.school}
+	args := []any{tx.school, tx.school}
 	for _, p := range people {
 		args = append(args, p)
 	}
-	rows, err := tx.query(ctx, `SELECT person_id, channel FROM notification_preferences WHERE school_id = ? AND person_id IN (`+
-		placeholders(len(people))+`)`, args...)
+	rows, err := tx.query(ctx, `SELECT p.id, coalesce(np.channel, ''), p.email FROM memberships m
+		JOIN persons p ON p.id = m.person_id
+		LEFT JOIN notification_preferences np ON np.school_id = ? AND np.person_id = p.id
+		WHERE m.school_id = ? AND m.person_id IN (`+placeholders(len(people))+`)`, args...)
 	if err != nil {
-		return nil, wrapErr(tx.d, err, "find notification channels")
+		return nil, wrapErr(tx.d, err, "find notification recipients")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p vigil.PersonID
-		var c string
-		if err := rows.Scan(&p, &c); err != nil {
-			return nil, fmt.Errorf("scan notification channel: %w", err)
+		var r Recipient
+		if err := rows.Scan(&p, &r.Channel, &r.Email); err != nil {
+			return nil, fmt.Errorf("scan notification recipient: %w", err)
 		}
-		out[p] = c
+		if r.Channel == "" {
+			r.Channel = vigil.ChannelBoth
+		}
+		out[p] = r
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrapErr(tx.d, err, "find notification channels")
+		return nil, wrapErr(tx.d, err, "find notification recipients")
 	}
 	return out, tx.Commit()
 }

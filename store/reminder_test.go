@@ -113,12 +113,14 @@ func TestNotificationChannels(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		m, err := s.NotificationChannels(f.Oak.Ctx, []vigil.PersonID{dsl, f.Oak.Staff["teacher"].ID})
-		if err != nil || len(m) != 1 || m[dsl] != vigil.ChannelInApp {
-			t.Errorf("channels = %v, %v", m, err)
+		teacher := f.Oak.Staff["teacher"]
+		m, err := s.NotificationRecipients(f.Oak.Ctx, []vigil.PersonID{dsl, teacher.ID})
+		if err != nil || len(m) != 2 || m[dsl].Channel != vigil.ChannelInApp || m[teacher.ID].Channel != vigil.ChannelBoth ||
+			m[teacher.ID].Email != teacher.Email {
+			t.Errorf("recipients = %v, %v", m, err)
 		}
-		if m, _ := s.NotificationChannels(f.Elm.Ctx, []vigil.PersonID{dsl}); len(m) != 0 {
-			t.Errorf("Elm sees Oak's choice: %v", m)
+		if m, _ := s.NotificationRecipients(f.Elm.Ctx, []vigil.PersonID{dsl}); len(m) != 0 {
+			t.Errorf("Elm sees Oak's member or choice: %v", m)
 		}
 	})
 }
