@@ -217,7 +217,7 @@ func (a *App) uploadLimit(ctx context.Context) int64 {
 	if a.UploadLimit > 0 {
 		return a.UploadLimit
 	}
-	return 20_000_000
+	return 20 << 20
 }
 
 // LogConcern records a concern: validated, sealed, indexed, audited, and

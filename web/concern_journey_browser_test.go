@@ -94,8 +94,8 @@ func TestConcernJourneyInBrowser(t *testing.T) {
 		}
 		dsl.do("open the notification",
 			chromedp.Click(chromedp.CSS(`nav a[href="/notifications"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`ul.notifications li.unread a[href^="/concerns/"]`)),
-			chromedp.Click(chromedp.CSS(`ul.notifications li.unread a[href^="/concerns/"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`ul.notifications li.unread form button`)),
+			chromedp.Click(chromedp.CSS(`ul.notifications li.unread form button`)),
 			chromedp.WaitVisible(chromedp.ID("code")),
 		)
 		if got := dsl.eval("step-up page", `location.pathname + location.search`); got != "/step-up?next="+strings.ReplaceAll(path, "/", "%2F") {
