@@ -134,23 +134,38 @@ var Sexes = []string{"F", "M", "X"}
 type Pupil struct {
 	ID                PupilID
 	SchoolID          SchoolID
+	SourceID          string // the MIS connector's key (a Wonde id), used first to match on sync
 	MISID             string // the MIS's own id, used to match on sync
 	UPN               string // unique pupil number, 13 characters
+	FormerUPNs        []string
 	LegalForename     string
 	LegalSurname      string
 	PreferredForename string
 	PreferredSurname  string
-	DateOfBirth       Date
-	Sex               string
-	YearGroup         string
-	RegGroup          string // registration group or class, e.g. "3B"
-	OnRoll            bool
-	LeftOn            Date   // set when OnRoll is false
-	Destination       string // where a leaver went
-	Flags             PupilFlags
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	MiddleNames       string
+	// FormerNames holds earlier names, space-separated, so a pupil is
+	// still found by a name they no longer use.
+	FormerNames string
+	DateOfBirth Date
+	Sex         string
+	YearGroup   string
+	RegGroup    string // registration group or class, e.g. "3B"
+	AdmittedOn  Date
+	OnRoll      bool
+	LeftOn      Date   // set when OnRoll is false
+	LeftReason  string // one of the LeftReason constants when OnRoll is false
+	Destination string // where a leaver went
+	Flags       PupilFlags
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
+
+// Why a pupil is off roll.
+const (
+	LeftByMIS    = "mis"    // the MIS gave a leaving date
+	LeftAbsent   = "absent" // not in the MIS's latest full roll: someone should check
+	LeftByPerson = "manual" // marked as left in Vigil
+)
 
 // Forename returns the name the pupil goes by.
 func (p *Pupil) Forename() string {
@@ -177,7 +192,14 @@ func (p *Pupil) LegalName() string { return p.LegalForename + " " + p.LegalSurna
 // Validate checks a pupil before it is saved and normalises the UPN.
 func (p *Pupil) Validate() error {
 	pr := Problems{}
+	checkText(pr, "source_id", p.SourceID, false, 64)
 	checkText(pr, "mis_id", p.MISID, false, 64)
+	for i, u := range p.FormerUPNs {
+		p.FormerUPNs[i] = strings.ToUpper(strings.TrimSpace(u))
+		if msg := CheckUPN(p.FormerUPNs[i]); msg != "" {
+			pr.Add("former_upns", "Former UPN: "+msg)
+		}
+	}
 	p.UPN = strings.ToUpper(strings.TrimSpace(p.UPN))
 	if p.UPN != "" {
 		if msg := CheckUPN(p.UPN); msg != "" {
@@ -188,6 +210,8 @@ func (p *Pupil) Validate() error {
 	checkText(pr, "legal_surname", p.LegalSurname, true, 100)
 	checkText(pr, "preferred_forename", p.PreferredForename, false, 100)
 	checkText(pr, "preferred_surname", p.PreferredSurname, false, 100)
+	checkText(pr, "middle_names", p.MiddleNames, false, 200)
+	checkText(pr, "former_names", p.FormerNames, false, 2000)
 	if p.DateOfBirth.IsZero() {
 		pr.Add("date_of_birth", "Enter the date of birth.")
 	} else if y := p.DateOfBirth.Time().Year(); y < 1990 || p.DateOfBirth.Time().After(time.Now()) {
@@ -205,6 +229,9 @@ func (p *Pupil) Validate() error {
 	}
 	if !p.OnRoll && p.LeftOn.IsZero() {
 		pr.Add("left_on", "Enter the date the pupil left.")
+	}
+	if !p.OnRoll && p.LeftReason != "" && p.LeftReason != LeftByMIS && p.LeftReason != LeftAbsent && p.LeftReason != LeftByPerson {
+		pr.Add("left_reason", "Unknown reason for leaving.")
 	}
 	checkText(pr, "destination", p.Destination, false, 200)
 	for f := range p.Flags {

@@ -18,10 +18,11 @@ const (
 	ReviewAccess Action = "access.review" // who can see each category
 	ViewSettings Action = "school.view"   // the school's settings
 	ViewAudit    Action = "audit.view"    // the school's audit trail: who saw or changed what, and its export
+	ManageMIS    Action = "mis.manage"    // import pupils, contacts and staff; link and sync the MIS
 )
 
 // Actions lists every action, so tests can check each has a rule.
-var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ManageStaff, ReviewAccess, ViewSettings, ViewAudit}
+var Actions = []Action{ViewHome, ListPupils, ViewPupil, ListStaff, ManageStaff, ReviewAccess, ViewSettings, ViewAudit, ManageMIS}
 
 // Can reports whether a may do action. A nil actor, or one without a school,
 // may do nothing. The operator's command line (System) may do everything
@@ -44,7 +45,7 @@ func Can(a *vigil.Actor, action Action) bool {
 		return a.SteppedUp && p.Has(vigil.CapManageStaff)
 	case ReviewAccess:
 		return a.SteppedUp && (p.Has(vigil.CapManageStaff) || a.Designated)
-	case ViewSettings:
+	case ViewSettings, ManageMIS:
 		return a.SteppedUp && p.Has(vigil.CapManageSettings)
 	case ViewAudit:
 		// Those answerable for who sees records: the DSL team, the

@@ -39,7 +39,7 @@ func TestAuthzMatrix(t *testing.T) {
 		{vigil.RoleAttendance, true, all},
 		{vigil.RoleStaff, true, want{authz.ViewHome: true}},
 		{vigil.RoleGovernor, true, want{authz.ViewHome: true}},
-		{vigil.RoleSchoolAdmin, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ListStaff: true, authz.ManageStaff: true, authz.ReviewAccess: true, authz.ViewSettings: true, authz.ViewAudit: true}},
+		{vigil.RoleSchoolAdmin, true, want{authz.ViewHome: true, authz.ListPupils: true, authz.ViewPupil: true, authz.ListStaff: true, authz.ManageStaff: true, authz.ReviewAccess: true, authz.ViewSettings: true, authz.ViewAudit: true, authz.ManageMIS: true}},
 		{vigil.RoleSchoolAdmin, false, want{authz.ViewHome: true}},
 	} {
 		a := actor(tc.role, tc.up)

@@ -181,6 +181,7 @@ var SealedColumns = []store.SealedColumn{
 	{Table: "documents", ID: "id", Fields: []string{"doc_key", "name"}},
 	{Table: "referrals", ID: "id", Fields: []string{"contact", "details", "response", "outcome"}},
 	{Table: "communications", ID: "id", Fields: []string{"with_name", "with_detail", "others", "body", "agreed"}},
+	{Table: "mis_links", ID: "school_id", Fields: []string{"token"}},
 }
 
 // NewVault returns a vault over the keyring in s. w wraps new keys; w and

@@ -20,7 +20,8 @@ var flagColumns = func() []string {
 }()
 
 var pupilColumns = "id, mis_id, upn, legal_forename, legal_surname, preferred_forename, preferred_surname, date_of_birth, sex, " +
-	"year_group, reg_group, on_roll, left_on, destination, created_at, updated_at, " + strings.Join(flagColumns, ", ")
+	"year_group, reg_group, on_roll, left_on, destination, created_at, updated_at, " +
+	"source_id, former_upns, former_names, middle_names, admitted_on, left_reason, " + strings.Join(flagColumns, ", ")
 
 // CreatePupil saves a new pupil in the school in the context. A MIS id
 // already used in the school is an EINVALID error on the mis_id field.
@@ -45,12 +46,14 @@ func insertPupil(ctx context.Context, tx *Tx, p *vigil.Pupil) error {
 	}
 	p.ID, p.SchoolID, p.CreatedAt, p.UpdatedAt = vigil.PupilID(vigil.NewID()), tx.school, tx.now, tx.now
 	args := []any{tx.school, p.ID, p.MISID, p.UPN, p.LegalForename, p.LegalSurname, p.PreferredForename, p.PreferredSurname,
-		p.DateOfBirth, p.Sex, p.YearGroup, p.RegGroup, p.OnRoll, p.LeftOn, p.Destination, sortName(p), searchText(p), p.CreatedAt, p.UpdatedAt}
+		p.DateOfBirth, p.Sex, p.YearGroup, p.RegGroup, p.OnRoll, p.LeftOn, p.Destination, sortName(p), searchText(p), p.CreatedAt, p.UpdatedAt,
+		p.SourceID, strings.Join(p.FormerUPNs, " "), p.FormerNames, p.MiddleNames, p.AdmittedOn, leftReason(p)}
 	for _, f := range vigil.Flags {
 		args = append(args, p.Flags[f])
 	}
 	_, err := tx.exec(ctx, `INSERT INTO pupils (school_id, id, mis_id, upn, legal_forename, legal_surname, preferred_forename, preferred_surname,
-		date_of_birth, sex, year_group, reg_group, on_roll, left_on, destination, sort_name, search_text, created_at, updated_at, `+strings.Join(flagColumns, ", ")+`)
+		date_of_birth, sex, year_group, reg_group, on_roll, left_on, destination, sort_name, search_text, created_at, updated_at,
+		source_id, former_upns, former_names, middle_names, admitted_on, left_reason, `+strings.Join(flagColumns, ", ")+`)
 		VALUES (`+placeholders(len(args))+`)`, args...)
 	if err != nil {
 		if vigil.ErrorCode(wrapErr(tx.d, err, "")) == vigil.ECONFLICT {
@@ -88,9 +91,11 @@ func updatePupil(ctx context.Context, tx *Tx, p *vigil.Pupil) error {
 	p.SchoolID, p.UpdatedAt = tx.school, tx.now
 	sets := []string{"mis_id = ?", "upn = ?", "legal_forename = ?", "legal_surname = ?", "preferred_forename = ?", "preferred_surname = ?",
 		"date_of_birth = ?", "sex = ?", "year_group = ?", "reg_group = ?", "on_roll = ?", "left_on = ?", "destination = ?",
-		"sort_name = ?", "search_text = ?", "updated_at = ?"}
+		"sort_name = ?", "search_text = ?", "updated_at = ?",
+		"source_id = ?", "former_upns = ?", "former_names = ?", "middle_names = ?", "admitted_on = ?", "left_reason = ?"}
 	args := []any{p.MISID, p.UPN, p.LegalForename, p.LegalSurname, p.PreferredForename, p.PreferredSurname,
-		p.DateOfBirth, p.Sex, p.YearGroup, p.RegGroup, p.OnRoll, p.LeftOn, p.Destination, sortName(p), searchText(p), p.UpdatedAt}
+		p.DateOfBirth, p.Sex, p.YearGroup, p.RegGroup, p.OnRoll, p.LeftOn, p.Destination, sortName(p), searchText(p), p.UpdatedAt,
+		p.SourceID, strings.Join(p.FormerUPNs, " "), p.FormerNames, p.MiddleNames, p.AdmittedOn, leftReason(p)}
 	for _, f := range vigil.Flags {
 		sets, args = append(sets, string(f)+" = ?"), append(args, p.Flags[f])
 	}
@@ -169,7 +174,8 @@ func samePupil(a, b *vigil.Pupil) bool {
 	if a.MISID != b.MISID || a.UPN != b.UPN || a.LegalForename != b.LegalForename || a.LegalSurname != b.LegalSurname ||
 		a.PreferredForename != b.PreferredForename || a.PreferredSurname != b.PreferredSurname || a.DateOfBirth != b.DateOfBirth ||
 		a.Sex != b.Sex || a.YearGroup != b.YearGroup || a.RegGroup != b.RegGroup || a.OnRoll != b.OnRoll || a.LeftOn != b.LeftOn ||
-		a.Destination != b.Destination {
+		a.Destination != b.Destination || a.SourceID != b.SourceID || strings.Join(a.FormerUPNs, " ") != strings.Join(b.FormerUPNs, " ") ||
+		a.FormerNames != b.FormerNames || a.MiddleNames != b.MiddleNames || a.AdmittedOn != b.AdmittedOn || leftReason(a) != leftReason(b) {
 		return false
 	}
 	for _, f := range vigil.Flags {
@@ -309,8 +315,10 @@ func findPupils(ctx context.Context, tx *Tx, f vigil.PupilFilter) ([]*vigil.Pupi
 	for rows.Next() {
 		p := &vigil.Pupil{SchoolID: tx.school, Flags: vigil.PupilFlags{}}
 		flags := make([]bool, len(vigil.Flags))
+		var formerUPNs string
 		dest := []any{&p.ID, &p.MISID, &p.UPN, &p.LegalForename, &p.LegalSurname, &p.PreferredForename, &p.PreferredSurname,
-			&p.DateOfBirth, &p.Sex, &p.YearGroup, &p.RegGroup, &p.OnRoll, &p.LeftOn, &p.Destination, &p.CreatedAt, &p.UpdatedAt}
+			&p.DateOfBirth, &p.Sex, &p.YearGroup, &p.RegGroup, &p.OnRoll, &p.LeftOn, &p.Destination, &p.CreatedAt, &p.UpdatedAt,
+			&p.SourceID, &formerUPNs, &p.FormerNames, &p.MiddleNames, &p.AdmittedOn, &p.LeftReason}
 		for i := range flags {
 			dest = append(dest, &flags[i])
 		}
@@ -322,6 +330,7 @@ func findPupils(ctx context.Context, tx *Tx, f vigil.PupilFilter) ([]*vigil.Pupi
 				p.Flags[f] = true
 			}
 		}
+		p.FormerUPNs = strings.Fields(formerUPNs)
 		out = append(out, p)
 	}
 	return out, wrapErr(tx.d, rows.Err(), "find pupils")
@@ -407,7 +416,17 @@ func sortName(p *vigil.Pupil) string {
 }
 
 func searchText(p *vigil.Pupil) string {
-	return strings.ToLower(strings.Join([]string{p.LegalForename, p.LegalSurname, p.PreferredForename, p.PreferredSurname, p.UPN, p.MISID}, " "))
+	parts := []string{p.LegalForename, p.LegalSurname, p.PreferredForename, p.PreferredSurname, p.MiddleNames, p.FormerNames, p.UPN, p.MISID}
+	return strings.ToLower(strings.Join(append(parts, p.FormerUPNs...), " "))
+}
+
+// leftReason is what the left_reason column holds for p: nothing while on
+// roll.
+func leftReason(p *vigil.Pupil) string {
+	if p.OnRoll {
+		return ""
+	}
+	return p.LeftReason
 }
 
 func escapeLike(s string) string {
