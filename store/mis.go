@@ -528,4 +528,3 @@ func (s *Store) updateMISLink(ctx context.Context, set string, args ...any) erro
 	}
 	return tx.Commit()
 }
-
