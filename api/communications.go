@@ -11,9 +11,6 @@ import (
 	"github.com/vigil-safeguarding/vigil/app"
 )
 
-// A pupil's chronology may be filtered to communications.
-func init() { chronologyKinds = append(chronologyKinds, app.CommunicationKind) }
-
 // CommunicationIn is the body of POST /api/v1/communications.
 type CommunicationIn struct {
 	PupilID    string   `json:"pupil_id"`

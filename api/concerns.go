@@ -396,9 +396,9 @@ func (h *Handler) createDocuments(w http.ResponseWriter, r *http.Request) {
 
 // ChronologyEntry is one line of a pupil's chronology.
 type ChronologyEntry struct {
-	Kind      string    `json:"kind"` // concern, note, action, document
+	Kind      string    `json:"kind"` // one of app.ChronologyKinds
 	ID        string    `json:"id"`
-	ConcernID string    `json:"concern_id"`
+	ConcernID *string   `json:"concern_id"` // null for a referral or communication linked to no concern
 	At        time.Time `json:"at"`
 	Title     string    `json:"title"`
 	Text      string    `json:"text"`
@@ -407,11 +407,6 @@ type ChronologyEntry struct {
 	Part      string    `json:"part,omitempty"`
 	KeyEvent  bool      `json:"key_event"`
 }
-
-// chronologyKinds are the kinds of entry a chronology may be filtered to;
-// other records (communications, referrals) add theirs in an init of their
-// own file.
-var chronologyKinds = []string{"concern", "note", "action", "document"}
 
 // chronology handles GET /api/v1/pupils/{id}/chronology with the filters
 // category, from, to (YYYY-MM-DD), kind (repeatable) and key_events=true.
@@ -432,9 +427,10 @@ func (h *Handler) chronology(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	kinds := app.ChronologyKinds()
 	for _, k := range q["kind"] {
-		if !slices.Contains(chronologyKinds, k) {
-			h.problem(w, r, badRequest("kind", "kind is one of "+strings.Join(chronologyKinds, ", ")+"."))
+		if !slices.Contains(kinds, k) {
+			h.problem(w, r, badRequest("kind", "kind is one of "+strings.Join(kinds, ", ")+"."))
 			return
 		}
 		f.Kinds = append(f.Kinds, k)
@@ -450,10 +446,19 @@ func (h *Handler) chronology(w http.ResponseWriter, r *http.Request) {
 		Items []ChronologyEntry `json:"items"`
 	}{Pupil: pupilSummary(ch.Pupil), Items: []ChronologyEntry{}}
 	for _, e := range ch.Entries {
-		out.Items = append(out.Items, ChronologyEntry{Kind: e.Kind, ID: e.ID, ConcernID: string(e.ConcernID), At: e.At.UTC(), Title: e.Title,
+		out.Items = append(out.Items, ChronologyEntry{Kind: e.Kind, ID: e.ID, ConcernID: concernRef(e.ConcernID), At: e.At.UTC(), Title: e.Title,
 			Text: e.Summary, By: e.By, Status: e.Status, Part: e.Part, KeyEvent: e.Key})
 	}
 	h.writeJSON(w, r, http.StatusOK, out)
+}
+
+// concernRef returns a pointer to id, or nil (JSON null) for none.
+func concernRef(id vigil.ConcernID) *string {
+	if id == "" {
+		return nil
+	}
+	s := string(id)
+	return &s
 }
 
 // ConcernSummary is a concern in a list or search result.
@@ -467,9 +472,23 @@ type ConcernSummary struct {
 	Summary    string         `json:"summary"` // the account's first line, cut to 200 characters
 }
 
+// CommunicationHit is a communication in a search result: who it was
+// with, when, and the first line of what was said.
+type CommunicationHit struct {
+	ID         string    `json:"id"`
+	Pupil      Ref       `json:"pupil"`
+	ConcernID  *string   `json:"concern_id"`
+	Title      string    `json:"title"`
+	Type       string    `json:"type"`
+	OccurredAt time.Time `json:"occurred_at"`
+	Summary    string    `json:"summary"` // what was said, its first line cut to 200 characters
+}
+
 // search handles GET /api/v1/search?q= with the filters category, pupil,
 // year_group, status, from and to. Words are matched through the blind
-// index; what the reader may not see is never considered.
+// index; what the reader may not see is never considered. Concerns are
+// in items; referrals and communications holding the words, when words
+// are given, in referrals and communications.
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := app.SearchFilter{Query: q.Get("q"), Category: vigil.CategoryID(q.Get("category")), Pupil: vigil.PupilID(q.Get("pupil")),
@@ -493,13 +512,13 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	list, err := h.app.SearchConcerns(r.Context(), f)
+	res, err := h.app.Search(r.Context(), f)
 	if err != nil {
 		h.problem(w, r, err)
 		return
 	}
-	out := SearchList{Items: []ConcernSummary{}}
-	for _, s := range list {
+	out := SearchList{Items: []ConcernSummary{}, Referrals: []ReferralSummary{}, Communications: []CommunicationHit{}}
+	for _, s := range res.Concerns {
 		c := s.Concern
 		cs := ConcernSummary{ID: string(c.ID), OccurredAt: c.OccurredAt.UTC(), ReportedAt: c.ReportedAt.UTC(), Status: c.Status,
 			Categories: s.Categories, Summary: firstLine(c.Body, 200), Pupils: []ConcernPupil{}}
@@ -507,6 +526,13 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 			cs.Pupils = append(cs.Pupils, ConcernPupil{ID: string(p.PupilID), Name: p.Name, YearGroup: p.YearGroup, Part: p.Part, Categories: []Ref{}})
 		}
 		out.Items = append(out.Items, cs)
+	}
+	for _, rf := range res.Referrals {
+		out.Referrals = append(out.Referrals, referralSummary(rf))
+	}
+	for _, c := range res.Communications {
+		out.Communications = append(out.Communications, CommunicationHit{ID: string(c.ID), Pupil: Ref{string(c.PupilID), c.PupilName},
+			ConcernID: concernRef(c.ConcernID), Title: c.Title(), Type: c.Type, OccurredAt: c.OccurredAt.UTC(), Summary: firstLine(c.Body, 200)})
 	}
 	h.writeJSON(w, r, http.StatusOK, out)
 }
@@ -523,5 +549,7 @@ func firstLine(s string, n int) string {
 
 // SearchList is the answer of GET /api/v1/search.
 type SearchList struct {
-	Items []ConcernSummary `json:"items"`
+	Items          []ConcernSummary   `json:"items"` // concerns
+	Referrals      []ReferralSummary  `json:"referrals"`
+	Communications []CommunicationHit `json:"communications"`
 }

@@ -91,7 +91,8 @@ type NewCommunication struct {
 }
 
 // RecordCommunication records a communication about a pupil: validated,
-// sealed and audited, with its attachments, all or nothing. It needs
+// sealed, indexed for search and audited, with its attachments, all or
+// nothing. It needs
 // manage access to the linked concern, or to be designated for one linked
 // to none. Problems are EINVALID naming the field (see
 // vigil.Communication.Validate, and files).
@@ -189,6 +190,11 @@ func (a *App) RecordCommunication(ctx context.Context, in NewCommunication) (*vi
 	if err != nil {
 		return nil, err
 	}
+	// Found by a search for what was said or agreed.
+	toks, err := a.tokens(ctx, c.Body, c.Agreed)
+	if err != nil {
+		return nil, err
+	}
 	// Files go to the blob store first (it cannot join a transaction); if
 	// the record then fails, they are removed again.
 	docs, err := a.storeFiles(ctx, c.ConcernID, "", in.Files)
@@ -197,6 +203,9 @@ func (a *App) RecordCommunication(ctx context.Context, in NewCommunication) (*vi
 	}
 	err = a.Store.RunInTx(ctx, func(ctx context.Context) error {
 		if err := a.Store.CreateCommunication(ctx, sealed); err != nil {
+			return err
+		}
+		if err := a.Store.IndexRecord(ctx, CommunicationKind, string(c.ID), toks); err != nil {
 			return err
 		}
 		for _, d := range docs {
@@ -532,15 +541,18 @@ func (a *App) AddCommunicationDocuments(ctx context.Context, id vigil.Communicat
 	return out, nil
 }
 
-// CommunicationKind is the Kind of a communication's chronology entries.
+// CommunicationKind is the Kind of a communication's chronology entries
+// and of its blind-index tokens.
 const CommunicationKind = "communication"
 
 func init() { chronologySources = append(chronologySources, communicationEntries) }
 
 // communicationEntries is the chronology's source of communications: those
-// about pupil the actor may see, opened. The chronology's own audit event
-// covers them.
-func communicationEntries(a *App, ctx context.Context, pupil vigil.PupilID) ([]*vigil.ChronologyEntry, error) {
+// about pupil the actor may see. Each entry's title (which names who it
+// was with) and text are sealed, so they are filled in only when the
+// chronology opens the entry. The chronology's own audit event covers
+// them.
+func communicationEntries(a *App, ctx context.Context, pupil vigil.PupilID) ([]SourcedEntry, error) {
 	act := vigil.ActorFrom(ctx)
 	if !authz.CanSeeConcerns(act) {
 		return nil, nil
@@ -549,18 +561,21 @@ func communicationEntries(a *App, ctx context.Context, pupil vigil.PupilID) ([]*
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*vigil.ChronologyEntry, 0, len(list))
+	out := make([]SourcedEntry, 0, len(list))
 	for _, sc := range list {
-		c, err := a.openCommunication(ctx, sc)
-		if err != nil {
-			return nil, err
-		}
-		summary := c.Body
-		if c.Agreed != "" {
-			summary += "\n\nAgreed: " + c.Agreed
-		}
-		out = append(out, &vigil.ChronologyEntry{Kind: CommunicationKind, ID: string(c.ID), ConcernID: c.ConcernID, At: c.OccurredAt,
-			Title: c.Title(), Summary: summary, By: c.RecorderName, Categories: sc.Categories})
+		e := &vigil.ChronologyEntry{Kind: CommunicationKind, ID: string(sc.ID), ConcernID: sc.ConcernID, At: sc.OccurredAt,
+			By: sc.RecorderName, Categories: sc.Categories}
+		out = append(out, SourcedEntry{Entry: e, Open: func(ctx context.Context) error {
+			c, err := a.openCommunication(ctx, sc)
+			if err != nil {
+				return err
+			}
+			e.Title, e.Summary = c.Title(), c.Body
+			if c.Agreed != "" {
+				e.Summary += "\n\nAgreed: " + c.Agreed
+			}
+			return nil
+		}})
 	}
 	return out, nil
 }

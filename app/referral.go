@@ -254,7 +254,8 @@ func (a *App) managedReferralConcerns(ctx context.Context, pupil vigil.PupilID) 
 
 // MakeReferral records a referral: validated, its response time worked out
 // from the agency's timescale in working days (weekends and the school's
-// holidays skipped), sealed and audited, all or nothing. Linking it to a
+// holidays skipped), sealed, indexed for search and audited, all or
+// nothing. Linking it to a
 // concern needs manage access to the concern; one linked to no concern
 // needs the designated safeguarding team.
 func (a *App) MakeReferral(ctx context.Context, in NewReferral) (*vigil.Referral, error) {
@@ -306,6 +307,12 @@ func (a *App) MakeReferral(ctx context.Context, in NewReferral) (*vigil.Referral
 	r.TimescaleDays, r.AgencyName, r.PupilName = ags[i].TimescaleDays, ags[i].Name, p.Name()
 	r.ExpectedBy = cal.ResponseDue(r.MadeAt, r.TimescaleDays)
 	r.ID = vigil.ReferralID(vigil.NewID())
+	// Found by a search for its agency, reference or details; the contact
+	// (a person at the agency) is not indexed.
+	toks, err := a.tokens(ctx, r.AgencyName, r.Reference, r.Details)
+	if err != nil {
+		return nil, err
+	}
 	sr := &store.SealedReferral{Referral: r}
 	if sr.Contact, err = a.seal(ctx, "referrals", string(r.ID), "contact", []byte(r.Contact)); err != nil {
 		return nil, err
@@ -315,6 +322,9 @@ func (a *App) MakeReferral(ctx context.Context, in NewReferral) (*vigil.Referral
 	}
 	err = a.Store.RunInTx(ctx, func(ctx context.Context) error {
 		if err := a.Store.CreateReferral(ctx, sr); err != nil {
+			return err
+		}
+		if err := a.Store.IndexRecord(ctx, ReferralKind, string(r.ID), toks); err != nil {
 			return err
 		}
 		detail := map[string]string{"agency": r.Agency, "method": r.Method, "timescale_days": strconv.Itoa(r.TimescaleDays),
@@ -507,9 +517,17 @@ func (a *App) RecordReferralResponse(ctx context.Context, id vigil.ReferralID, o
 	if err != nil {
 		return err
 	}
+	// A referral's text is only ever added to, so its index is too.
+	toks, err := a.tokens(ctx, text)
+	if err != nil {
+		return err
+	}
 	act := vigil.ActorFrom(ctx)
 	return a.Store.RunInTx(ctx, func(ctx context.Context) error {
 		if err := a.Store.RecordReferralResponse(ctx, id, on, sealed, act.PersonID); err != nil {
+			return err
+		}
+		if err := a.Store.AddToIndex(ctx, ReferralKind, string(id), toks); err != nil {
 			return err
 		}
 		return a.audit(ctx, vigil.AuditEvent{Action: AuditReferralResponded, ObjectType: "referral", ObjectID: string(id), PupilID: sr.PupilID,
@@ -542,9 +560,16 @@ func (a *App) CloseReferral(ctx context.Context, id vigil.ReferralID, outcome st
 	if err != nil {
 		return err
 	}
+	toks, err := a.tokens(ctx, outcome)
+	if err != nil {
+		return err
+	}
 	act := vigil.ActorFrom(ctx)
 	return a.Store.RunInTx(ctx, func(ctx context.Context) error {
 		if err := a.Store.CloseReferral(ctx, id, sealed, act.PersonID); err != nil {
+			return err
+		}
+		if err := a.Store.AddToIndex(ctx, ReferralKind, string(id), toks); err != nil {
 			return err
 		}
 		return a.audit(ctx, vigil.AuditEvent{Action: AuditReferralClosed, ObjectType: "referral", ObjectID: string(id), PupilID: sr.PupilID,
@@ -639,11 +664,15 @@ func (a *App) ChaseSchoolReferrals(ctx context.Context) (int, error) {
 	return told, nil
 }
 
+// ReferralKind is the Kind of a referral's chronology entries and of its
+// blind-index tokens.
+const ReferralKind = "referral"
+
 // referralEntries is the chronology's source of referrals: those about the
 // pupil that the actor may see, each titled with its agency and summed up
-// by how it was made, its reference and whether a response has come. The
-// chronology's own audit event covers them.
-func referralEntries(a *App, ctx context.Context, pupil vigil.PupilID) ([]*vigil.ChronologyEntry, error) {
+// by how it was made, its reference and whether a response has come,
+// none of it sealed. The chronology's own audit event covers them.
+func referralEntries(a *App, ctx context.Context, pupil vigil.PupilID) ([]SourcedEntry, error) {
 	act := vigil.ActorFrom(ctx)
 	if !authz.CanSeeConcerns(act) {
 		return nil, nil
@@ -655,11 +684,11 @@ func referralEntries(a *App, ctx context.Context, pupil vigil.PupilID) ([]*vigil
 		return nil, err
 	}
 	loc := a.location(ctx)
-	out := make([]*vigil.ChronologyEntry, 0, len(list))
+	out := make([]SourcedEntry, 0, len(list))
 	for _, r := range list {
-		out = append(out, &vigil.ChronologyEntry{Kind: "referral", ID: string(r.ID), ConcernID: r.ConcernID, At: r.MadeAt,
+		out = append(out, SourcedEntry{Entry: &vigil.ChronologyEntry{Kind: ReferralKind, ID: string(r.ID), ConcernID: r.ConcernID, At: r.MadeAt,
 			Title: "Referral to " + r.AgencyName, Summary: ReferralSummary(r.Referral, loc), By: r.MakerName, Status: r.Status(),
-			Categories: r.ConcernCategories})
+			Categories: r.ConcernCategories}})
 	}
 	return out, nil
 }

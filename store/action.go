@@ -260,9 +260,41 @@ func (s *Store) findDocuments(ctx context.Context, where string, arg any) ([]*Se
 	return out, wrapErr(tx.d, rows.Err(), "find documents")
 }
 
-// IndexText replaces the blind-index tokens of one record (a concern, a
-// note or an action): kind is "concern", "note" or "action".
+// IndexText replaces the blind-index tokens of one record of a concern (the
+// concern itself, a note or an action): kind is "concern", "note" or
+// "action".
 func (s *Store) IndexText(ctx context.Context, concern vigil.ConcernID, kind, source string, tokens [][]byte) error {
+	switch kind {
+	case "concern", "note", "action":
+	default:
+		return fmt.Errorf("index %s: not a record of a concern", kind)
+	}
+	return s.index(ctx, kind, source, nullString(string(concern)), tokens, true)
+}
+
+// IndexRecord replaces the blind-index tokens of a referral or a
+// communication: kind is "referral" or "communication", source its id.
+// Who may find it is decided from its own row when searching (see
+// ReferralFilter.Tokens and CommunicationFilter.Tokens), so its tokens name
+// no concern.
+func (s *Store) IndexRecord(ctx context.Context, kind, source string, tokens [][]byte) error {
+	if kind != "referral" && kind != "communication" {
+		return fmt.Errorf("index %s: not a referral or a communication", kind)
+	}
+	return s.index(ctx, kind, source, nil, tokens, true)
+}
+
+// AddToIndex adds tokens to those of a referral or a communication,
+// keeping the ones it has: for text that is only ever added to a record,
+// such as a referral's response and outcome.
+func (s *Store) AddToIndex(ctx context.Context, kind, source string, tokens [][]byte) error {
+	if kind != "referral" && kind != "communication" {
+		return fmt.Errorf("index %s: not a referral or a communication", kind)
+	}
+	return s.index(ctx, kind, source, nil, tokens, false)
+}
+
+func (s *Store) index(ctx context.Context, kind, source string, concern any, tokens [][]byte, replace bool) error {
 	tx, err := s.begin(ctx, true)
 	if err != nil {
 		return err
@@ -271,8 +303,10 @@ func (s *Store) IndexText(ctx context.Context, concern vigil.ConcernID, kind, so
 	if err := tx.needSchool(); err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM search_tokens WHERE school_id = ? AND source_id = ?`, tx.school, source); err != nil {
-		return wrapErr(tx.d, err, "clear index")
+	if replace {
+		if _, err := tx.exec(ctx, `DELETE FROM search_tokens WHERE school_id = ? AND source_id = ?`, tx.school, source); err != nil {
+			return wrapErr(tx.d, err, "clear index")
+		}
 	}
 	for _, t := range tokens {
 		if _, err := tx.exec(ctx, `INSERT INTO search_tokens (school_id, token, source_id, concern_id, kind) VALUES (?, ?, ?, ?, ?)
@@ -281,6 +315,19 @@ func (s *Store) IndexText(ctx context.Context, concern vigil.ConcernID, kind, so
 		}
 	}
 	return tx.Commit()
+}
+
+// matchingSources returns SQL for the ids of the records of kind whose
+// tokens include every one of tokens, to follow "id IN", and its
+// arguments. Nothing is decrypted to decide.
+func matchingSources(tx *Tx, kind string, tokens [][]byte) (string, []any) {
+	args := []any{tx.school, kind}
+	for _, t := range tokens {
+		args = append(args, t)
+	}
+	args = append(args, len(tokens))
+	return `(SELECT st.source_id FROM search_tokens st WHERE st.school_id = ? AND st.kind = ? AND st.token IN (` + placeholders(len(tokens)) + `)
+		GROUP BY st.source_id HAVING count(DISTINCT st.token) = ?)`, args
 }
 
 // SearchConcerns returns the ids of concerns the visibility allows with a
@@ -310,7 +357,8 @@ func (s *Store) SearchConcerns(ctx context.Context, tokens [][]byte, v Visibilit
 	args = append(args, fullArgs...)
 	args = append(args, limit)
 	rows, err := tx.query(ctx, `SELECT c.id FROM concerns c JOIN (
-			SELECT st.concern_id, st.kind FROM search_tokens st WHERE st.school_id = ? AND st.token IN (`+placeholders(len(tokens))+`)
+			SELECT st.concern_id, st.kind FROM search_tokens st WHERE st.school_id = ? AND st.kind IN ('concern', 'note', 'action')
+				AND st.token IN (`+placeholders(len(tokens))+`)
 			GROUP BY st.source_id, st.concern_id, st.kind HAVING count(DISTINCT st.token) = ?
 		) m ON m.concern_id = c.id
 		WHERE c.school_id = ? AND `+anyVis+` AND (m.kind <> 'action' OR `+fullVis+`)
@@ -491,6 +539,37 @@ func actionTime(taken vigil.Date, created time.Time) time.Time {
 	}
 	t := taken.Time()
 	return time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, time.UTC)
+}
+
+// FindKeyEvents returns the ids of the items of pupil's chronology marked
+// as key events. The ids are of concerns, actions, referrals and
+// communications; whether the reader may see each is for the caller.
+func (s *Store) FindKeyEvents(ctx context.Context, pupil vigil.PupilID) (map[string]bool, error) {
+	tx, err := s.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(ctx, `SELECT item_id FROM key_events WHERE school_id = ? AND pupil_id = ?`, tx.school, pupil)
+	if err != nil {
+		return nil, wrapErr(tx.d, err, "find key events")
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan key event: %w", err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(tx.d, err, "find key events")
+	}
+	return out, tx.Commit()
 }
 
 // SetKeyEvent marks (or unmarks) an item of a pupil's chronology as a key

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vigil-safeguarding/vigil"
 )
@@ -147,6 +148,17 @@ type CommunicationFilter struct {
 	Pupil    vigil.PupilID
 	Concern  vigil.ConcernID
 	Limit    int // 500 when 0 or more
+
+	// For a search: Tokens, when given, keeps communications whose blind
+	// index holds every one of them; Category those linked to a concern
+	// with that category; YearGroup those about a pupil in that year
+	// group; From and To those that took place within [From, To).
+	// NewestFirst lists them newest first.
+	Tokens      [][]byte
+	Category    vigil.CategoryID
+	YearGroup   string
+	From, To    time.Time
+	NewestFirst bool
 }
 
 // visible returns SQL true for a communication (aliased m) the filter's
@@ -190,7 +202,7 @@ func (s *Store) FindCommunication(ctx context.Context, id vigil.CommunicationID)
 	if !vigil.ValidID(string(id)) {
 		return nil, errCommunicationNotFound()
 	}
-	cs, err := s.findCommunications(ctx, "m.id = ?", []any{id}, 1)
+	cs, err := s.findCommunications(ctx, func(*Tx) (string, []any) { return "m.id = ?", []any{id} }, "m.occurred_at, m.id", 1)
 	if err != nil {
 		return nil, err
 	}
@@ -201,29 +213,57 @@ func (s *Store) FindCommunication(ctx context.Context, id vigil.CommunicationID)
 }
 
 // FindCommunications returns the communications the filter's reader may
-// see, oldest first, with their staff and their concern's categories.
+// see, oldest first (or newest first), with their staff and their
+// concern's categories.
 func (s *Store) FindCommunications(ctx context.Context, f CommunicationFilter) ([]*SealedCommunication, error) {
-	vis, args := f.visible()
-	where := []string{vis}
-	if f.Pupil != "" {
-		if !vigil.ValidID(string(f.Pupil)) {
+	for _, id := range []string{string(f.Pupil), string(f.Concern), string(f.Category)} {
+		if id != "" && !vigil.ValidID(id) {
 			return nil, nil
 		}
-		where, args = append(where, "m.pupil_id = ?"), append(args, f.Pupil)
-	}
-	if f.Concern != "" {
-		if !vigil.ValidID(string(f.Concern)) {
-			return nil, nil
-		}
-		where, args = append(where, "m.concern_id = ?"), append(args, f.Concern)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 500
 	}
-	return s.findCommunications(ctx, strings.Join(where, " AND "), args, f.Limit)
+	order := "m.occurred_at, m.id"
+	if f.NewestFirst {
+		order = "m.occurred_at DESC, m.id DESC"
+	}
+	return s.findCommunications(ctx, f.where, order, f.Limit)
 }
 
-func (s *Store) findCommunications(ctx context.Context, where string, args []any, limit int) ([]*SealedCommunication, error) {
+// where returns the filter's condition over communications m.
+func (f CommunicationFilter) where(tx *Tx) (string, []any) {
+	vis, args := f.visible()
+	where := []string{vis}
+	if f.Pupil != "" {
+		where, args = append(where, "m.pupil_id = ?"), append(args, f.Pupil)
+	}
+	if f.Concern != "" {
+		where, args = append(where, "m.concern_id = ?"), append(args, f.Concern)
+	}
+	if len(f.Tokens) > 0 {
+		match, margs := matchingSources(tx, "communication", f.Tokens)
+		where, args = append(where, "m.id IN "+match), append(args, margs...)
+	}
+	if f.Category != "" {
+		where, args = append(where, `EXISTS (SELECT 1 FROM concern_categories fc WHERE fc.school_id = m.school_id AND fc.concern_id = m.concern_id
+			AND fc.category_id = ?)`), append(args, f.Category)
+	}
+	if f.YearGroup != "" {
+		where, args = append(where, "p.year_group = ?"), append(args, f.YearGroup)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "m.occurred_at >= ?"), append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "m.occurred_at < ?"), append(args, f.To.UTC())
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// findCommunications returns the communications that where (over m and
+// their pupil p, built in the transaction) allows, in order.
+func (s *Store) findCommunications(ctx context.Context, where func(tx *Tx) (string, []any), order string, limit int) ([]*SealedCommunication, error) {
 	tx, err := s.begin(ctx, false)
 	if err != nil {
 		return nil, err
@@ -232,9 +272,10 @@ func (s *Store) findCommunications(ctx context.Context, where string, args []any
 	if err := tx.needSchool(); err != nil {
 		return nil, err
 	}
+	cond, args := where(tx)
 	args = append(append([]any{tx.school}, args...), limit)
 	rows, err := tx.query(ctx, `SELECT `+communicationColumns+` FROM communications m`+communicationJoins+`
-		WHERE m.school_id = ? AND `+where+` ORDER BY m.occurred_at, m.id LIMIT ?`, args...)
+		WHERE m.school_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, wrapErr(tx.d, err, "find communications")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vigil-safeguarding/vigil"
 )
@@ -301,6 +302,15 @@ type ReferralFilter struct {
 	Status  string // "", or vigil.ReferralOpen (overdue included), ReferralOverdue or ReferralClosed
 	Limit   int    // 0 means 50; at most 500
 	Offset  int
+
+	// For a search: Tokens, when given, keeps referrals whose blind index
+	// holds every one of them; Category those linked to a concern with
+	// that category; YearGroup those about a pupil in that year group;
+	// From and To those made within [From, To).
+	Tokens    [][]byte
+	Category  vigil.CategoryID
+	YearGroup string
+	From, To  time.Time
 }
 
 // overdueSQL is true for a referral (aliased r) that is open with no
@@ -427,6 +437,24 @@ func referralWhere(tx *Tx, f ReferralFilter) (string, []any) {
 		where = append(where, "r.closed_at IS NOT NULL")
 	case vigil.ReferralOverdue:
 		where, args = append(where, overdueSQL), append(args, tx.now)
+	}
+	if len(f.Tokens) > 0 {
+		match, margs := matchingSources(tx, "referral", f.Tokens)
+		where, args = append(where, "r.id IN "+match), append(args, margs...)
+	}
+	if f.Category != "" {
+		where, args = append(where, `EXISTS (SELECT 1 FROM concern_categories fc WHERE fc.school_id = r.school_id AND fc.concern_id = r.concern_id
+			AND fc.category_id = ?)`), append(args, f.Category)
+	}
+	if f.YearGroup != "" {
+		where, args = append(where, `EXISTS (SELECT 1 FROM pupils fp WHERE fp.school_id = r.school_id AND fp.id = r.pupil_id AND fp.year_group = ?)`),
+			append(args, f.YearGroup)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "r.made_at >= ?"), append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "r.made_at < ?"), append(args, f.To.UTC())
 	}
 	return strings.Join(where, " AND "), args
 }

@@ -11,15 +11,27 @@ import (
 	"github.com/vigil-safeguarding/vigil/app"
 )
 
-// kindOptions are the kinds of entry a chronology holds, in the order
-// its filter offers them.
-var kindOptions = []kindOption{
-	{"concern", "Concerns"},
-	{"action", "Actions"},
-	{"note", "Further information"},
-	{"document", "Documents"},
-	{"referral", "Referrals"},
-}
+// kindOptions are the kinds of entry a chronology holds
+// (app.ChronologyKinds), in the order its filter offers them.
+var kindOptions = func() []kindOption {
+	titles := map[string]string{
+		"concern":             "Concerns",
+		"action":              "Actions",
+		"note":                "Further information",
+		"document":            "Documents",
+		app.ReferralKind:      "Referrals",
+		app.CommunicationKind: "Communications",
+	}
+	var out []kindOption
+	for _, k := range app.ChronologyKinds() {
+		t := titles[k]
+		if t == "" {
+			t = k // TestChronologyKindsAndKeyEvents fails until it has a title
+		}
+		out = append(out, kindOption{k, t})
+	}
+	return out
+}()
 
 type kindOption struct{ Value, Title string }
 
@@ -42,7 +54,10 @@ func kindLabel(kind string) string {
 	return kind
 }
 
-func init() { funcs["kindLabel"] = kindLabel }
+func init() {
+	funcs["kindLabel"] = kindLabel
+	funcs["markable"] = app.KeyEventKind
+}
 
 // chronologyForm is the chronology's filter as it was given. None of it
 // is free text, so it may travel in the URL.

@@ -11,12 +11,9 @@ import (
 	"github.com/vigil-safeguarding/vigil/report"
 )
 
-// exportKinds are the kinds of entry a chronology filter may name.
-var exportKinds = []string{"concern", "note", "action", "document"}
-
 // exportFilter reads a chronology filter from the query string, as the
 // chronology page sends it: category (an id), from and to (YYYY-MM-DD),
-// kind (repeatable: concern, note, action, document) and key=1 for key
+// kind (repeatable: one of app.ChronologyKinds) and key=1 for key
 // events only. A malformed value is EINVALID, naming the parameter.
 func exportFilter(r *http.Request) (app.ChronologyFilter, error) {
 	q := r.URL.Query()
@@ -42,8 +39,8 @@ func exportFilter(r *http.Request) (app.ChronologyFilter, error) {
 		return f, vigil.FieldError("to", "The end date is before the start date.")
 	}
 	for _, k := range q["kind"] {
-		if !slices.Contains(exportKinds, k) {
-			return f, vigil.FieldError("kind", "Choose concerns, notes, actions or documents.")
+		if !slices.Contains(app.ChronologyKinds(), k) {
+			return f, vigil.FieldError("kind", "Choose kinds of entry from the list.")
 		}
 		if !slices.Contains(f.Kinds, k) {
 			f.Kinds = append(f.Kinds, k)

@@ -19,9 +19,6 @@ import (
 func init() {
 	funcs["commType"] = vigil.CommTypeTitle
 	funcs["commWith"] = vigil.CommWithTitle
-	// The chronology's filter and its exports offer communications too.
-	kindOptions = append(kindOptions, kindOption{app.CommunicationKind, "Communications"})
-	exportKinds = append(exportKinds, app.CommunicationKind)
 }
 
 // commValues is the form to record a communication as it was filled in,

@@ -121,7 +121,7 @@ func fileSize(n int64) string {
 }
 
 // errNoConcerns answers a reader whom app gave nothing and no error: its
-// Chronology, Dashboard and SearchConcerns return (nil, nil) to someone
+// Chronology, Dashboard and Search return (nil, nil) to someone
 // who may view pupils but not concerns (a school administrator), where an
 // EFORBIDDEN is meant.
 var errNoConcerns = vigil.Errorf(vigil.EFORBIDDEN, "Your access does not include safeguarding concerns. Ask your designated safeguarding lead if you need it.")
@@ -764,13 +764,16 @@ type searchForm struct {
 }
 
 type searchData struct {
-	Form       searchForm
-	Searched   bool // words were searched for
-	Results    []*app.ConcernSummary
-	Categories []*vigil.Category
-	YearGroups []string
-	PupilName  string
-	Loc        *time.Location
+	Form           searchForm
+	Searched       bool // words were searched for
+	Records        bool // referrals and communications were searched too
+	Results        []*app.ConcernSummary
+	Referrals      []*vigil.Referral      // holding the words searched for
+	Communications []*vigil.Communication // holding the words searched for
+	Categories     []*vigil.Category
+	YearGroups     []string
+	PupilName      string
+	Loc            *time.Location
 }
 
 // showConcerns handles GET /concerns: concerns the reader may see, newest
@@ -783,8 +786,9 @@ func (h *Handler) showConcerns(w http.ResponseWriter, r *http.Request) {
 }
 
 // searchConcernsPost handles POST /concerns/search: the same list, with
-// words to find in the text of concerns, actions and notes. The answer is
-// the page itself, never a redirect, so the words stay out of every URL.
+// words to find in the text of concerns, actions and notes, and the
+// referrals and communications that hold them. The answer is the page
+// itself, never a redirect, so the words stay out of every URL.
 func (h *Handler) searchConcernsPost(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r) {
 		return
@@ -835,9 +839,12 @@ func (h *Handler) searchConcerns(w http.ResponseWriter, r *http.Request, sf sear
 		h.render(w, r, http.StatusUnprocessableEntity, "concern_search", page{Title: "Concerns", Nav: "concerns", Data: d, Err: err})
 		return
 	}
-	d.Results, err = h.app.SearchConcerns(r.Context(), filter)
-	if err == nil && d.Results == nil {
+	res, err := h.app.Search(r.Context(), filter)
+	if err == nil && (res == nil || res.Concerns == nil) {
 		err = errNoConcerns // see errNoConcerns
+	}
+	if res != nil {
+		d.Results, d.Referrals, d.Communications, d.Records = res.Concerns, res.Referrals, res.Communications, res.Records
 	}
 	switch vigil.ErrorCode(err) {
 	case "":
