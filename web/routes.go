@@ -80,6 +80,13 @@ func (h *Handler) Routes() []Route {
 		{"POST /settings", StepUp, h.saveSettings},
 		{"GET /settings/jobs", StepUp, h.showSchoolJobs},
 		{"POST /settings/jobs/{id}/retry", StepUp, h.retrySchoolJob},
+		// School calendar and agencies (settings).
+		{"GET /settings/holidays", StepUp, h.showHolidays},
+		{"POST /settings/holidays", StepUp, h.addHoliday},
+		{"POST /settings/holidays/{id}/remove", StepUp, h.removeHoliday},
+		{"GET /settings/agencies", StepUp, h.showAgencies},
+		{"POST /settings/agencies", StepUp, h.addAgency},
+		{"POST /settings/agencies/{key}/{change}", StepUp, h.changeAgency},
 		{"GET /staff", StepUp, h.showStaff},
 		{"GET /staff/access-review", StepUp, h.showAccessReview},
 		{"GET /staff/invite", StepUp, h.showInviteStaff},

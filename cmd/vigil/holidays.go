@@ -4,10 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/app"
 )
 
 // runSchoolHolidays lists, adds or removes a school's holidays: the days
@@ -63,7 +65,7 @@ func runSchoolHolidays(ctx context.Context, e *env, args []string) error {
 			if h.From, err = vigil.ParseDate(from); err != nil {
 				return usageErr("--from: %s", vigil.ErrorMessage(err))
 			}
-			h.To, h.Name = h.From, name
+			h.Name = name // a holiday with no last day is one day long
 			if to != "" {
 				if h.To, err = vigil.ParseDate(to); err != nil {
 					return usageErr("--to: %s", vigil.ErrorMessage(err))
@@ -84,22 +86,25 @@ func runSchoolHolidays(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Through app, as the settings page does: the same rules, and the
+	// change audited as the operator's.
+	a := app.New(s, nil, nil, newLogger(c, e.stderr))
 	sys := vigil.SystemContext(ctx, sc.ID)
 	switch verb {
 	case "add":
-		if err := s.AddHoliday(sys, &h); err != nil {
+		if err := a.AddHoliday(sys, &h); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "added %s, %s to %s, to %s's holidays (%s)\n", h.Name, h.From, h.To, sc.Slug, h.ID)
 		return nil
 	case "remove":
-		if err := s.RemoveHoliday(sys, id); err != nil {
+		if _, err := a.RemoveHoliday(sys, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "removed holiday %s from %s; referrals already made keep their due times\n", id, sc.Slug)
 		return nil
 	}
-	list, err := s.FindHolidays(sys)
+	list, err := a.Holidays(sys)
 	if err != nil {
 		return err
 	}
@@ -113,7 +118,7 @@ func runSchoolHolidays(ctx context.Context, e *env, args []string) error {
 
 // runSchoolAgencies lists a school's referral agencies, or adds or changes
 // one: its name, its response timescale in working days, and whether it is
-// offered.
+// offered (--active=false retires it; an agency is never deleted).
 func runSchoolAgencies(ctx context.Context, e *env, args []string) error {
 	const usage = "Usage: vigil school agencies list --school SLUG [flags]\n" +
 		"       vigil school agencies set --school SLUG --key KEY [--name NAME] [--days N] [--active=false] [flags]"
@@ -137,7 +142,7 @@ func runSchoolAgencies(ctx context.Context, e *env, args []string) error {
 	if verb == "set" {
 		fs.StringVar(&key, "key", "", "the agency's key, e.g. camhs; a new key adds an agency (required)")
 		fs.StringVar(&name, "name", "", "the agency's name (required for a new agency)")
-		fs.IntVar(&days, "days", -1, "working days in which it is expected to respond, 0 to 90")
+		fs.IntVar(&days, "days", 0, fmt.Sprintf("working days in which it is expected to respond, 0 to %d (required for a new agency)", vigil.MaxTimescaleDays))
 		fs.BoolVar(&active, "active", true, "offer it on the referral form")
 	}
 	synopsis := "school agencies " + verb + " --school SLUG [flags]"
@@ -161,34 +166,50 @@ func runSchoolAgencies(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	a := app.New(s, nil, nil, newLogger(c, e.stderr))
 	sys := vigil.SystemContext(ctx, sc.ID)
-	list, err := s.ReferralAgencies(sys)
+	list, err := a.ReferralAgencies(sys)
 	if err != nil {
 		return err
 	}
 	if verb == "list" {
 		return printAgencies(e, list)
 	}
-	g := &vigil.ReferralAgency{Key: key, Name: name, TimescaleDays: days, Active: active}
-	for _, old := range list {
-		if old.Key == key {
-			if name == "" {
-				g.Name = old.Name
-			}
-			if days < 0 {
-				g.TimescaleDays = old.TimescaleDays
-			}
+	// An existing agency changes only in what was given; a new one needs
+	// a name and a timescale. app checks both as the settings page does.
+	var g *vigil.ReferralAgency
+	if slices.ContainsFunc(list, func(o vigil.ReferralAgency) bool { return o.Key == key }) {
+		var ch app.AgencyChange
+		if name != "" {
+			ch.Name = &name
 		}
+		if flagGiven(fs, "days") {
+			ch.TimescaleDays = &days
+		}
+		if flagGiven(fs, "active") {
+			ch.Active = &active
+		}
+		g, err = a.ChangeReferralAgency(sys, key, ch)
+	} else {
+		if !flagGiven(fs, "days") {
+			return usageErr("--days is required for a new agency")
+		}
+		g, err = a.AddReferralAgency(sys, vigil.ReferralAgency{Key: key, Name: name, TimescaleDays: days, Active: active})
 	}
-	if g.TimescaleDays < 0 {
-		return usageErr("--days is required for a new agency")
-	}
-	if err := s.SaveReferralAgency(sys, g); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "saved agency %s (%s): a response within %s%s; referrals already made keep their due times\n",
 		g.Key, g.Name, vigil.TimescaleText(g.TimescaleDays), map[bool]string{true: "", false: ", not offered"}[g.Active])
 	return nil
+}
+
+// flagGiven reports whether the flag called name was set on the command
+// line, rather than left at its default.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 func printAgencies(e *env, list []vigil.ReferralAgency) error {
