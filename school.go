@@ -50,6 +50,19 @@ type SchoolSettings struct {
 	// TwoFactorFor is who must give a second factor: "elevated" (the
 	// default: everyone with more than reporting access) or "everyone".
 	TwoFactorFor string `json:"two_factor_for"`
+	// DfENumber is the school's LA and establishment numbers, 7 digits
+	// ("9902145" for 990/2145): what a Common Transfer File names it by.
+	DfENumber string `json:"dfe_number,omitempty"`
+}
+
+// NormalizeDfENumber turns "990/2145", "990-2145" or "990 2145" into
+// "9902145"; anything else comes back trimmed, for Validate to refuse.
+func NormalizeDfENumber(s string) string {
+	s = strings.TrimSpace(s)
+	if t := strings.NewReplacer("/", "", "-", "", " ", "").Replace(s); isDigits(t, 7) {
+		return t
+	}
+	return s
 }
 
 // Password profiles and second-factor scopes a school may choose.
@@ -115,6 +128,9 @@ func (s *School) Validate() error {
 			p.Add("timezone", "Unknown time zone.")
 		}
 	}
+	if n := s.Settings.DfENumber; n != "" && !isDigits(n, 7) {
+		p.Add("dfe_number", "A DfE number is the 3-digit LA number and 4-digit establishment number, such as 990/2145.")
+	}
 	return p.Err()
 }
 
@@ -135,8 +151,12 @@ func checkText(p Problems, field, s string, required bool, max int) {
 
 // checkMultiline is checkText for text that may hold line breaks.
 func checkMultiline(p Problems, field, s string, required bool, max int) {
-	checkText(p, field, strings.NewReplacer("\r", "", "\n", "", "\t", "").Replace(s), required, max)
+	checkText(p, field, lineBreaks.Replace(s), required, max)
 }
+
+// lineBreaks drops the whitespace a multi-line field may hold; made once,
+// as building a Replacer per call cost an MIS import most of its time.
+var lineBreaks = strings.NewReplacer("\r", "", "\n", "", "\t", "")
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 

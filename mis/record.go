@@ -193,18 +193,18 @@ type ProblemError struct{ Problems Problems }
 func (e *ProblemError) Error() string {
 	const show = 5
 	var b strings.Builder
-	fmt.Fprintf(&b, "The file has %d problem", len(e.Problems))
+	fmt.Fprintf(&b, "Nothing was imported: %d problem", len(e.Problems))
 	if len(e.Problems) != 1 {
 		b.WriteString("s")
 	}
-	b.WriteString(" and nothing was imported: ")
+	b.WriteString(" to fix. ")
 	for i, p := range e.Problems {
 		if i == show {
-			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-show)
+			fmt.Fprintf(&b, " And %d more.", len(e.Problems)-show)
 			break
 		}
 		if i > 0 {
-			b.WriteString("; ")
+			b.WriteString(" ")
 		}
 		b.WriteString(p.String())
 	}
