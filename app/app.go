@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/vigil-safeguarding/vigil"
@@ -38,6 +39,10 @@ type App struct {
 	Blobs       blob.Store
 	Emails      EmailQueue
 	UploadLimit int64
+
+	// ConnectorHTTP is the client MIS connectors (Wonde) call out with;
+	// nil means one with a one-minute timeout.
+	ConnectorHTTP *http.Client
 }
 
 // randReader is where keys come from; crypto/rand's never fails.

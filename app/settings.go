@@ -21,6 +21,7 @@ type SettingsChange struct {
 	Name                                    string
 	IdleTimeoutMinutes                      int
 	PasswordProfile, TwoFactorFor, Timezone string
+	DfENumber                               string
 }
 
 // UpdateSettings saves the actor's school's name and settings and records
@@ -34,6 +35,7 @@ func (a *App) UpdateSettings(ctx context.Context, c SettingsChange) (*vigil.Scho
 	sc.Name = c.Name
 	sc.Settings.IdleTimeoutMinutes, sc.Settings.PasswordProfile, sc.Settings.TwoFactorFor, sc.Settings.Timezone =
 		c.IdleTimeoutMinutes, c.PasswordProfile, c.TwoFactorFor, c.Timezone
+	sc.Settings.DfENumber = vigil.NormalizeDfENumber(c.DfENumber)
 	detail := map[string]string{}
 	if before.Name != sc.Name {
 		detail["name"] = "changed"
@@ -46,6 +48,9 @@ func (a *App) UpdateSettings(ctx context.Context, c SettingsChange) (*vigil.Scho
 	}
 	if before.Settings.TwoFactorFor != sc.Settings.TwoFactorFor {
 		detail["two_factor_for"] = sc.Settings.TwoFactorFor
+	}
+	if before.Settings.DfENumber != sc.Settings.DfENumber {
+		detail["dfe_number"] = sc.Settings.DfENumber
 	}
 	if before.Settings.Timezone != sc.Settings.Timezone {
 		detail["timezone"] = sc.Settings.Timezone

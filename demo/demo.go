@@ -25,7 +25,8 @@ import (
 const (
 	Slug           = "riverside"
 	SchoolName     = "Riverside Primary Academy"
-	URN            = "990417" // invented
+	URN            = "990417"  // invented
+	DfENumber      = "9902145" // invented: LA 990, establishment 2145
 	LocalAuthority = "Riverside Borough Council"
 	EmailDomain    = "riverside.example" // staff sign in as <key>@riverside.example
 )
@@ -104,13 +105,18 @@ func seedSchool(ctx context.Context, s *store.Store) (*vigil.School, bool, error
 		if err := s.CreateSchool(ctx, sc); err != nil {
 			return nil, false, fmt.Errorf("demo: create school: %w", err)
 		}
+		sc.Settings.DfENumber = DfENumber
+		if err := s.UpdateSchool(vigil.SystemContext(ctx, sc.ID), sc); err != nil {
+			return nil, false, fmt.Errorf("demo: update school %s: %w", sc.ID, err)
+		}
 		return sc, true, nil
 	case "":
 	default:
 		return nil, false, fmt.Errorf("demo: find school: %w", err)
 	}
-	if sc.Name != SchoolName || sc.URN != URN || sc.LocalAuthority != LocalAuthority || sc.Phase != "primary" {
+	if sc.Name != SchoolName || sc.URN != URN || sc.LocalAuthority != LocalAuthority || sc.Phase != "primary" || sc.Settings.DfENumber == "" {
 		sc.Name, sc.URN, sc.LocalAuthority, sc.Phase = SchoolName, URN, LocalAuthority, "primary"
+		sc.Settings.DfENumber = DfENumber
 		if err := s.UpdateSchool(vigil.SystemContext(ctx, sc.ID), sc); err != nil {
 			return nil, false, fmt.Errorf("demo: update school %s: %w", sc.ID, err)
 		}

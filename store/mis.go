@@ -58,6 +58,7 @@ func (s *Store) ApplyPupilPlan(ctx context.Context, plan *mis.Plan) error {
 	if err := tx.needSchool(); err != nil {
 		return err
 	}
+	defer tx.prepareEach()()
 	for _, p := range plan.Add {
 		if err := insertPupil(ctx, tx, p); err != nil {
 			return err

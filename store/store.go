@@ -235,6 +235,21 @@ type Tx struct {
 	person vigil.PersonID
 	joined bool      // part of a RunInTx transaction: Commit and Rollback are left to it
 	after  *[]func() // run once the outermost transaction commits; shared with joined Txs
+	// stmts, when set, keeps each statement exec prepares, for a bulk
+	// write that runs the same few statements thousands of times.
+	stmts map[string]*sql.Stmt
+}
+
+// prepareEach makes exec prepare each statement once, until the returned
+// func closes them.
+func (tx *Tx) prepareEach() (done func()) {
+	tx.stmts = map[string]*sql.Stmt{}
+	return func() {
+		for _, st := range tx.stmts {
+			st.Close()
+		}
+		tx.stmts = nil
+	}
 }
 
 type txKey struct{}
@@ -338,7 +353,18 @@ func (tx *Tx) School() vigil.SchoolID { return tx.school }
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.d.rebind(q), args...)
+	if tx.stmts == nil {
+		return tx.tx.ExecContext(ctx, tx.d.rebind(q), args...)
+	}
+	st, ok := tx.stmts[q]
+	if !ok {
+		var err error
+		if st, err = tx.tx.PrepareContext(ctx, tx.d.rebind(q)); err != nil {
+			return nil, err
+		}
+		tx.stmts[q] = st
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

@@ -80,6 +80,14 @@ func (h *Handler) Routes() []Route {
 		{"POST /settings", StepUp, h.saveSettings},
 		{"GET /settings/jobs", StepUp, h.showSchoolJobs},
 		{"POST /settings/jobs/{id}/retry", StepUp, h.retrySchoolJob},
+		// Pupil data from the MIS (settings).
+		{"GET /settings/mis", StepUp, h.showMIS},
+		{"POST /settings/mis/import", StepUp, h.importMISFile},
+		{"POST /settings/mis/wonde", StepUp, h.linkWonde},
+		{"POST /settings/mis/link/{change}", StepUp, h.changeMISLink},
+		{"GET /settings/mis/syncs/{id}", StepUp, h.showMISSync},
+		{"GET /settings/mis/staff", StepUp, h.showMISStaff},
+		{"GET /pupils/{id}/ctf", StepUp, h.exportLeaverCTF},
 		// School calendar and agencies (settings).
 		{"GET /settings/holidays", StepUp, h.showHolidays},
 		{"POST /settings/holidays", StepUp, h.addHoliday},

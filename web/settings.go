@@ -20,7 +20,7 @@ type settingsData struct {
 func settingsForm(sc *vigil.School) app.SettingsChange {
 	st := sc.Settings
 	return app.SettingsChange{Name: sc.Name, IdleTimeoutMinutes: int(st.IdleTimeout().Minutes()), PasswordProfile: st.Profile(),
-		TwoFactorFor: map[bool]string{true: vigil.TwoFactorEveryone, false: vigil.TwoFactorElevated}[st.TwoFactorForEveryone()], Timezone: st.Timezone}
+		TwoFactorFor: map[bool]string{true: vigil.TwoFactorEveryone, false: vigil.TwoFactorElevated}[st.TwoFactorForEveryone()], Timezone: st.Timezone, DfENumber: st.DfENumber}
 }
 
 // showSettings handles GET /settings.
@@ -49,6 +49,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		PasswordProfile: r.PostFormValue("password_profile"),
 		TwoFactorFor:    r.PostFormValue("two_factor_for"),
 		Timezone:        strings.TrimSpace(r.PostFormValue("timezone")),
+		DfENumber:       r.PostFormValue("dfe_number"),
 	}
 	p := vigil.Problems{}
 	if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("idle_timeout_minutes"))); err != nil {

@@ -157,6 +157,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, title = http.StatusForbidden, "Not available to you"
 	case vigil.EINVALID:
 		status, title = http.StatusUnprocessableEntity, "Please check what you entered"
+	case vigil.ECONFLICT:
+		status, title = http.StatusConflict, "This cannot be done now"
 	case vigil.ETHROTTLED:
 		status, title = http.StatusTooManyRequests, "Too many attempts"
 	case vigil.EUNAVAILABLE:

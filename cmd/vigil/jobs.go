@@ -44,6 +44,31 @@ func newJobRunner(s *store.Store, a *app.App, log *slog.Logger) *job.Runner {
 		}
 		return err
 	})
+	// Each school linked to an MIS connector is synced from it every night
+	// (once per school per night, whichever runner queues it); admins may
+	// also ask for a sync now. A revoked token is not retried: the school
+	// must enter a new one.
+	r.Register(app.KindMISSync, func(ctx context.Context, j *job.Job) error {
+		full := strings.Contains(string(j.Payload), `"full":true`)
+		res, err := a.SyncMIS(ctx, full, app.ImportOptions{})
+		if err != nil {
+			if vigil.ErrorCode(err) == vigil.EINVALID || vigil.ErrorCode(err) == vigil.ENOTFOUND {
+				return job.Permanent(err)
+			}
+			return err
+		}
+		log.Info("MIS sync", slog.String("school", string(j.SchoolID)), slog.String("sync", res.Sync.ID),
+			slog.Int("added", res.Sync.Added), slog.Int("changed", res.Sync.Changed), slog.Int("left", res.Sync.Left))
+		return nil
+	})
+	r.Periodic("mis.nightly", job.DailyAt(1, 30, nil), func(ctx context.Context, j *job.Job) error {
+		night, err := job.PeriodOf(j)
+		if err != nil {
+			return err
+		}
+		_, err = a.QueueNightlySyncs(ctx, night)
+		return err
+	})
 	r.Periodic("jobs.purge", job.DailyAt(3, 0, nil), func(ctx context.Context, _ *job.Job) error {
 		n, err := s.DeleteFinishedJobs(ctx, s.Now().Add(-jobRetention))
 		if err == nil && n > 0 {

@@ -39,6 +39,7 @@ func commands() []command {
 		{"keys", "init|status|rotate[-master]", "make the master key; show, rotate or re-wrap school keys", runKeys},
 		{"token", "create|list|revoke [flags]", "make, list or revoke API tokens", runToken},
 		{"jobs", "[list]|retry|cancel [flags]", "list background jobs, or retry or cancel one", runJobs},
+		{"import", "csv|ctf|wonde --school SLUG", "bring pupils, contacts and staff in from the MIS", runImport},
 		{"version", "", "print the version", runVersion},
 	}
 }
