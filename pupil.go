@@ -262,10 +262,16 @@ func UPNCheckLetter(rest string) byte {
 	return upnCheckLetters[sum%23]
 }
 
-// CheckUPN reports a problem with a (normalised) UPN, or "".
+// CheckUPN reports a problem with the form of a (normalised) UPN, or "".
+// A check letter that does not match is not refused here: records from an
+// MIS are taken as the MIS has them, and UPNCheckLetterMatches lets an
+// import warn about it instead.
 func CheckUPN(upn string) string {
 	if len(upn) != 13 {
 		return "A UPN has 13 characters."
+	}
+	if strings.IndexByte(upnCheckLetters, upn[0]) < 0 {
+		return "A UPN starts with its check letter (A to Z, without I, O or S)."
 	}
 	if !isDigits(upn[1:12], 11) {
 		return "Characters 2 to 12 of a UPN are digits."
@@ -274,10 +280,13 @@ func CheckUPN(upn string) string {
 	if !(last >= '0' && last <= '9' || strings.IndexByte(upnCheckLetters, last) >= 0) {
 		return "The last character of a UPN is a digit or, in a temporary UPN, a letter."
 	}
-	if UPNCheckLetter(upn[1:]) != upn[0] {
-		return "The UPN's check letter does not match; check it was copied correctly."
-	}
 	return ""
+}
+
+// UPNCheckLetterMatches reports whether a well-formed UPN's first letter is
+// the check letter of the rest: a mismatch usually means a mistyped UPN.
+func UPNCheckLetterMatches(upn string) bool {
+	return len(upn) == 13 && UPNCheckLetter(upn[1:]) == upn[0]
 }
 
 // PupilFilter narrows a list of pupils. Nil and zero fields mean "any".

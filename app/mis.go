@@ -199,7 +199,7 @@ func (a *App) importBatch(ctx context.Context, b *mis.Batch, opt ImportOptions, 
 	y.Seen, y.Added, y.Changed, y.Left, y.Returned = plan.Seen, len(plan.Add), len(plan.Change), plan.Left(), plan.Returned()
 	y.ContactsChanged = len(plan.Contacts)
 	y.StaffAdded, y.StaffChanged, y.StaffLeft = len(staff.Add), len(staff.Change), len(staff.Leave)
-	y.Report = &store.SyncReport{Ignored: b.Ignored}
+	y.Report = &store.SyncReport{Ignored: b.Ignored, Warnings: capProblems(plan.Warnings)}
 	for _, c := range plan.Leave {
 		y.Report.Leavers = append(y.Report.Leavers, c.Old.ID)
 	}

@@ -23,6 +23,9 @@ type Plan struct {
 	Seen      int // pupils in the batch
 	Unchanged int
 	Problems  Problems
+	// Warnings are worth a look but stop nothing, such as a UPN whose
+	// check letter does not match (taken as the MIS has it).
+	Warnings Problems
 }
 
 // Change is one existing pupil before and after.
@@ -83,6 +86,9 @@ func PlanPupils(existing []*vigil.Pupil, contacts map[vigil.PupilID][]*vigil.Con
 	idx := newPupilIndex(existing)
 	claimed := map[vigil.PupilID]string{} // existing pupil → the ref that matched it
 	for _, in := range b.Pupils {
+		if u := strings.ToUpper(strings.TrimSpace(in.UPN)); u != "" && vigil.CheckUPN(u) == "" && !vigil.UPNCheckLetterMatches(u) {
+			plan.Warnings.Add(in.Ref, "UPN", "The check letter does not match the rest of the UPN: check it in the MIS.")
+		}
 		old := idx.match(in)
 		if old != nil {
 			if first, ok := claimed[old.ID]; ok {

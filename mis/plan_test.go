@@ -186,3 +186,17 @@ func TestPlanInvalidPupilNamesRowAndField(t *testing.T) {
 		t.Errorf("the problem repeats the value: %v", plan.Problems.Err())
 	}
 }
+
+func TestPlanWarnsOfAWrongCheckLetter(t *testing.T) {
+	p := source("A1", 1, "Ada", "Oak")
+	good := p.UPN
+	p.UPN = string("ABCDEFGHJKLMNPQRTUVWXYZ"[(strings.IndexByte("ABCDEFGHJKLMNPQRTUVWXYZ", good[0])+1)%23]) + good[1:]
+	plan := mis.PlanPupils(nil, nil, &mis.Batch{Pupils: []*mis.Pupil{p}}, today)
+	if len(plan.Problems) != 0 || len(plan.Add) != 1 || len(plan.Warnings) != 1 || plan.Warnings[0].Ref != "row 2" {
+		t.Fatalf("problems %v, added %d, warnings %v", plan.Problems, len(plan.Add), plan.Warnings)
+	}
+	p.UPN = good
+	if plan := mis.PlanPupils(nil, nil, &mis.Batch{Pupils: []*mis.Pupil{p}}, today); len(plan.Warnings) != 0 {
+		t.Errorf("a good UPN warned: %v", plan.Warnings)
+	}
+}

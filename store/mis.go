@@ -279,6 +279,7 @@ type MISSync struct {
 // SyncReport is what a sync found, kept with its history: never values.
 type SyncReport struct {
 	Problems []mis.Problem `json:"problems,omitempty"`
+	Warnings []mis.Problem `json:"warnings,omitempty"`
 	Ignored  []string      `json:"ignored,omitempty"`
 	// Leavers are the pupils the sync took off roll, by ID, so someone
 	// can check them.

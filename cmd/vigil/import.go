@@ -208,6 +208,9 @@ func printSummary(w io.Writer, res *app.ImportResult) {
 	if y.StaffAdded+y.StaffChanged+y.StaffLeft > 0 {
 		fmt.Fprintf(w, "  staff            %d new, %d changed, %d gone from the MIS\n", y.StaffAdded, y.StaffChanged, y.StaffLeft)
 	}
+	if y.Report != nil && len(y.Report.Warnings) > 0 {
+		fmt.Fprintf(w, "  warnings         %d, such as: %s\n", len(y.Report.Warnings), y.Report.Warnings[0].String())
+	}
 	if y.Report != nil && len(y.Report.Ignored) > 0 {
 		fmt.Fprintf(w, "  ignored columns  %s\n", strings.Join(y.Report.Ignored, ", "))
 	}

@@ -161,7 +161,7 @@ func TestWriteLeaverRefuses(t *testing.T) {
 		secret string
 	}{
 		{"no UPN", func(h *Header, p *vigil.Pupil, o *ExportOptions) { p.UPN = "" }, ""},
-		{"bad UPN", func(h *Header, p *vigil.Pupil, o *ExportOptions) { p.UPN = "A990214525001" }, "A990214525001"},
+		{"bad UPN", func(h *Header, p *vigil.Pupil, o *ExportOptions) { p.UPN = "9990214525001" }, "9990214525001"},
 		{"no surname", func(h *Header, p *vigil.Pupil, o *ExportOptions) { p.LegalSurname = " " }, ""},
 		{"no DOB", func(h *Header, p *vigil.Pupil, o *ExportOptions) { p.DateOfBirth = vigil.Date{} }, ""},
 		{"no source", func(h *Header, p *vigil.Pupil, o *ExportOptions) { h.Source.LEA = "" }, ""},

@@ -240,7 +240,7 @@ func TestStudentShapeProblems(t *testing.T) {
 		json.RawMessage(`{"id":"/","surname":[]}`),
 		json.RawMessage(`{"id":"../x","forename":"A","surname":"B","date_of_birth":"2016-01-01"}`),
 		json.RawMessage(`{"id":"A3","forename":"A","surname":"B","date_of_birth":"2016-02-30"}`),
-		json.RawMessage(`{"id":"A4","forename":"A","surname":"B","date_of_birth":"2016-02-03","education_details":{"data":{"upn":"D990214525009"}}}`),
+		json.RawMessage(`{"id":"A4","forename":"A","surname":"B","date_of_birth":"2016-02-03","education_details":{"data":{"upn":"1990214525009"}}}`),
 		json.RawMessage(`{"id":"A5","forename":"A","surname":"B","date_of_birth":"2016-02-03","middle_names":"x\u0007"}`),
 		json.RawMessage(`{"id":"A6","forename":"A","surname":"B","date_of_birth":"2080-02-03"}`),
 	}

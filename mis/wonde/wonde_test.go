@@ -477,7 +477,7 @@ func TestFetchProblemsRefuseTheBatch(t *testing.T) {
 	e := newEnv(t)
 	noSurname, badUPN, noDOB := pupil(1), pupil(2), pupil(3)
 	noSurname.LegalSurname = ""
-	badUPN.UPN = "D990214525002" // check letter wrong
+	badUPN.UPN = "D99021452500" // 12 characters
 	noDOB.DateOfBirth = vigil.Date{}
 	e.fake.SetSchool(schoolID, []*mis.Pupil{noSurname, badUPN, noDOB, pupil(4)}, nil)
 	b, err := e.client.Fetch(context.Background(), schoolID, time.Time{})
