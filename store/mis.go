@@ -59,10 +59,8 @@ func (s *Store) ApplyPupilPlan(ctx context.Context, plan *mis.Plan) error {
 		return err
 	}
 	defer tx.prepareEach()()
-	for _, p := range plan.Add {
-		if err := insertPupil(ctx, tx, p); err != nil {
-			return err
-		}
+	if err := insertPupils(ctx, tx, plan.Add); err != nil {
+		return err
 	}
 	for _, list := range [][]*mis.Change{plan.Change, plan.Leave} {
 		for _, c := range list {
@@ -79,18 +77,42 @@ func (s *Store) ApplyPupilPlan(ctx context.Context, plan *mis.Plan) error {
 			}
 		}
 	}
+	// Contacts are replaced as sets: one delete per pupil, then the new
+	// rows several to a statement.
+	var rows []string
+	var args []any
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		_, err := tx.exec(ctx, `INSERT INTO pupil_contacts (school_id, id, pupil_id, name, relationship, parental_responsibility, priority,
+			phone, email, address) VALUES `+strings.Join(rows, ", "), args...)
+		rows, args = rows[:0], args[:0]
+		return wrapErr(tx.d, err, "insert contacts")
+	}
+	added := make(map[*vigil.Pupil]bool, len(plan.Add))
+	for _, p := range plan.Add {
+		added[p] = true
+	}
 	for _, set := range plan.Contacts {
-		if _, err := tx.exec(ctx, "DELETE FROM pupil_contacts WHERE school_id = ? AND pupil_id = ?", tx.school, set.Pupil.ID); err != nil {
-			return wrapErr(tx.d, err, "delete contacts")
+		if !added[set.Pupil] { // a new pupil has none to delete
+			if _, err := tx.exec(ctx, "DELETE FROM pupil_contacts WHERE school_id = ? AND pupil_id = ?", tx.school, set.Pupil.ID); err != nil {
+				return wrapErr(tx.d, err, "delete contacts")
+			}
 		}
 		for _, c := range set.Contacts {
 			c.ID, c.SchoolID, c.PupilID = vigil.ContactID(vigil.NewID()), tx.school, set.Pupil.ID
-			if _, err := tx.exec(ctx, `INSERT INTO pupil_contacts (school_id, id, pupil_id, name, relationship, parental_responsibility, priority,
-				phone, email, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				tx.school, c.ID, c.PupilID, c.Name, c.Relationship, c.ParentalResponsibility, c.Priority, c.Phone, c.Email, c.Address); err != nil {
-				return wrapErr(tx.d, err, "insert contact")
+			rows = append(rows, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, tx.school, c.ID, c.PupilID, c.Name, c.Relationship, c.ParentalResponsibility, c.Priority, c.Phone, c.Email, c.Address)
+			if len(rows) == 500 {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

@@ -41,20 +41,51 @@ func (s *Store) CreatePupil(ctx context.Context, p *vigil.Pupil) error {
 }
 
 func insertPupil(ctx context.Context, tx *Tx, p *vigil.Pupil) error {
-	if err := tx.needSchool(); err != nil {
-		return err
-	}
-	p.ID, p.SchoolID, p.CreatedAt, p.UpdatedAt = vigil.PupilID(vigil.NewID()), tx.school, tx.now, tx.now
+	return insertPupils(ctx, tx, []*vigil.Pupil{p})
+}
+
+// pupilInsertColumns are the columns insertPupils fills, in pupilArgs'
+// order.
+var pupilInsertColumns = `school_id, id, mis_id, upn, legal_forename, legal_surname, preferred_forename, preferred_surname,
+	date_of_birth, sex, year_group, reg_group, on_roll, left_on, destination, sort_name, search_text, created_at, updated_at,
+	source_id, former_upns, former_names, middle_names, admitted_on, left_reason, ` + strings.Join(flagColumns, ", ")
+
+func pupilArgs(tx *Tx, p *vigil.Pupil) []any {
 	args := []any{tx.school, p.ID, p.MISID, p.UPN, p.LegalForename, p.LegalSurname, p.PreferredForename, p.PreferredSurname,
 		p.DateOfBirth, p.Sex, p.YearGroup, p.RegGroup, p.OnRoll, p.LeftOn, p.Destination, sortName(p), searchText(p), p.CreatedAt, p.UpdatedAt,
 		p.SourceID, strings.Join(p.FormerUPNs, " "), p.FormerNames, p.MiddleNames, p.AdmittedOn, leftReason(p)}
 	for _, f := range vigil.Flags {
 		args = append(args, p.Flags[f])
 	}
-	_, err := tx.exec(ctx, `INSERT INTO pupils (school_id, id, mis_id, upn, legal_forename, legal_surname, preferred_forename, preferred_surname,
-		date_of_birth, sex, year_group, reg_group, on_roll, left_on, destination, sort_name, search_text, created_at, updated_at,
-		source_id, former_upns, former_names, middle_names, admitted_on, left_reason, `+strings.Join(flagColumns, ", ")+`)
-		VALUES (`+placeholders(len(args))+`)`, args...)
+	return args
+}
+
+// insertPupils saves new pupils, several to a statement: an import of a
+// whole trust's roll is tens of thousands of rows.
+func insertPupils(ctx context.Context, tx *Tx, ps []*vigil.Pupil) error {
+	if err := tx.needSchool(); err != nil {
+		return err
+	}
+	const perStatement = 200 // well under both databases' limits on parameters
+	for start := 0; start < len(ps); start += perStatement {
+		batch := ps[start:min(start+perStatement, len(ps))]
+		var args []any
+		rows := make([]string, len(batch))
+		for i, p := range batch {
+			p.ID, p.SchoolID, p.CreatedAt, p.UpdatedAt = vigil.PupilID(vigil.NewID()), tx.school, tx.now, tx.now
+			a := pupilArgs(tx, p)
+			rows[i] = "(" + placeholders(len(a)) + ")"
+			args = append(args, a...)
+		}
+		if err := insertPupilRows(ctx, tx, rows, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertPupilRows(ctx context.Context, tx *Tx, rows []string, args []any) error {
+	_, err := tx.exec(ctx, `INSERT INTO pupils (`+pupilInsertColumns+`) VALUES `+strings.Join(rows, ", "), args...)
 	if err != nil {
 		if vigil.ErrorCode(wrapErr(tx.d, err, "")) == vigil.ECONFLICT {
 			return vigil.FieldError("mis_id", "Another pupil already has this MIS id.")

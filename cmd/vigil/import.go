@@ -81,6 +81,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		if fs.NArg() > 1 {
 			return usageErr("unexpected argument %q", fs.Arg(1))
 		}
+		if source == mis.SourceWonde && *wondeID == "" && fs.NArg() == 1 {
+			return usageErr("a URL is only used with --wonde-id, when the link is made")
+		}
 		return nil
 	})
 	if err != nil {
@@ -121,8 +124,6 @@ func runImport(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "Linked %s to Wonde school %s; the token is sealed.\n", sc.Name, *wondeID)
-		} else if fs.NArg() == 1 {
-			return usageErr("a URL is only used with --wonde-id, when the link is made")
 		}
 		res, err = a.SyncMIS(sctx, *full, opt)
 		bar.done()
