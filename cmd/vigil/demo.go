@@ -73,6 +73,9 @@ func seedDemo(ctx context.Context, e *env, s *store.Store, h *auth.Hasher, seale
 		if _, err := demo.SeedReferrals(ctx, a, res, time.Now()); err != nil {
 			return err
 		}
+		if _, err := demo.SeedMISStaff(ctx, a, res); err != nil {
+			return err
+		}
 	}
 	secret := e.getenv("VIGIL_DEMO_TOTP_SECRET")
 	if secret == "" {
