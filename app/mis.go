@@ -158,7 +158,54 @@ func (a *App) importBatch(ctx context.Context, b *mis.Batch, opt ImportOptions, 
 	loc := a.location(ctx)
 	now := a.Now().In(loc)
 	today := vigil.DateOf(now)
+	var res *ImportResult
+	// One transaction reads, plans and writes, after taking the school's
+	// sync lock: two syncs of one school (the nightly job, "sync now", the
+	// command line) run one after the other, each planning from what the
+	// one before wrote. A dry run reads and writes only its history.
+	run := a.Store.RunInTx
+	if opt.DryRun {
+		run = func(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+	}
+	err := run(ctx, func(ctx context.Context) error {
+		if !opt.DryRun {
+			if err := a.Store.LockSchoolWork(ctx, "mis.sync"); err != nil {
+				return err
+			}
+		}
+		var err error
+		res, err = a.planAndApply(ctx, b, opt, y, now, today)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
 
+// guardLeavers says why a run taking pupils off roll should wait for a
+// person, or nil. Outside July to September, more than LeaverShare of the
+// roll looks like a partial export; at any time of year, more than a
+// quarter of the roll, or a "whole roll" with under half the pupils on
+// roll, looks like a filtered export or a connector that lost its scopes.
+func guardLeavers(plan *mis.Plan, onRoll int, now time.Time) error {
+	left := len(plan.Leave)
+	if left == 0 || onRoll == 0 {
+		return nil
+	}
+	summer := now.Month() >= time.July && now.Month() <= time.September
+	share := float64(left) / float64(onRoll)
+	switch {
+	case share > 0.25 || plan.Seen < onRoll/2:
+	case share > LeaverShare && !summer:
+	default:
+		return nil
+	}
+	return vigil.Errorf(vigil.EINVALID, "This would mark %d of the %d pupils on roll as left. "+
+		"Check the export is the whole roll, then run it again confirming the leavers.", left, onRoll)
+}
+
+func (a *App) planAndApply(ctx context.Context, b *mis.Batch, opt ImportOptions, y *store.MISSync, now time.Time, today vigil.Date) (*ImportResult, error) {
 	opt.progress("matching", 0, len(b.Pupils))
 	existing, _, err := a.Store.FindPupils(ctx, vigil.PupilFilter{Status: vigil.StatusAll})
 	if err != nil {
@@ -184,13 +231,9 @@ func (a *App) importBatch(ctx context.Context, b *mis.Batch, opt ImportOptions, 
 			onRoll++
 		}
 	}
-	// Many pupils missing from a "complete" roll at once, outside the
-	// summer, looks like a partial export: it waits for a person to say so.
-	var guard error
-	if left := len(plan.Leave); left > 0 && onRoll > 0 && float64(left) > LeaverShare*float64(onRoll) && !opt.ConfirmLeavers &&
-		(now.Month() < time.July || now.Month() > time.September) {
-		guard = vigil.Errorf(vigil.EINVALID, "This would mark %d of the %d pupils on roll as left, more than %d%%, outside the summer. "+
-			"Check the export is the whole roll, then run it again confirming the leavers.", left, onRoll, int(LeaverShare*100))
+	guard := guardLeavers(plan, onRoll, now)
+	if opt.ConfirmLeavers {
+		guard = nil
 	}
 	if guard != nil && !opt.DryRun {
 		return nil, guard
@@ -210,51 +253,67 @@ func (a *App) importBatch(ctx context.Context, b *mis.Batch, opt ImportOptions, 
 	}
 	y.Status = store.SyncDone
 	y.Message = syncSummary(y)
+	res := &ImportResult{Sync: y, Plan: plan}
 	if guard != nil {
 		y.Message += " " + vigil.ErrorMessage(guard)
+		res.Warning = vigil.ErrorMessage(guard)
 	}
 	if opt.DryRun || (plan.Empty() && staff.Empty()) {
 		if err := a.Store.FinishMISSync(ctx, y); err != nil {
 			return nil, err
 		}
-		res := &ImportResult{Sync: y, Plan: plan}
-		if guard != nil {
-			res.Warning = vigil.ErrorMessage(guard)
-		}
 		return res, nil
 	}
 
-	opt.progress("saving", 0, len(plan.Add)+len(plan.Change)+len(plan.Leave))
-	err = a.Store.RunInTx(ctx, func(ctx context.Context) error {
-		if err := a.Store.ApplyPupilPlan(ctx, plan); err != nil {
-			return err
-		}
-		if err := a.Store.ApplyStaffPlan(ctx, staff); err != nil {
-			return err
-		}
-		// One event for the run; one per existing pupil changed, naming
-		// the fields, so a pupil's audit trail shows what the MIS did.
-		if err := a.audit(ctx, vigil.AuditEvent{Action: AuditMISImported, ObjectType: "mis_sync", ObjectID: y.ID, Detail: map[string]string{
-			"source": b.Source, "mode": y.Mode, "added": itoa(y.Added), "changed": itoa(y.Changed), "left": itoa(y.Left),
-			"returned": itoa(y.Returned), "contacts": itoa(y.ContactsChanged), "staff_added": itoa(y.StaffAdded),
-			"staff_changed": itoa(y.StaffChanged), "staff_left": itoa(y.StaffLeft)}}); err != nil {
-			return err
-		}
-		for _, list := range [][]*mis.Change{plan.Change, plan.Leave} {
-			for _, c := range list {
-				if err := a.audit(ctx, vigil.AuditEvent{Action: AuditMISPupilChanged, ObjectType: "pupil", ObjectID: string(c.Old.ID),
-					PupilID: c.Old.ID, Detail: map[string]string{"sync": y.ID, "fields": strings.Join(c.Fields, " ")}}); err != nil {
-					return err
-				}
-			}
-		}
-		return a.Store.FinishMISSync(ctx, y)
-	})
-	if err != nil {
+	total := len(plan.Add) + len(plan.Change) + len(plan.Leave)
+	opt.progress("saving", 0, total)
+	if err := a.Store.ApplyPupilPlan(ctx, plan); err != nil {
 		return nil, err
 	}
-	opt.progress("saving", len(plan.Add)+len(plan.Change)+len(plan.Leave), len(plan.Add)+len(plan.Change)+len(plan.Leave))
-	return &ImportResult{Sync: y, Plan: plan}, nil
+	if err := a.Store.ApplyStaffPlan(ctx, staff); err != nil {
+		return nil, err
+	}
+	// One event for the run; one per existing pupil changed, naming the
+	// fields (contacts among them), so a pupil's audit trail shows what
+	// the MIS did. New pupils are counted in the run's event.
+	if err := a.audit(ctx, vigil.AuditEvent{Action: AuditMISImported, ObjectType: "mis_sync", ObjectID: y.ID, Detail: map[string]string{
+		"source": b.Source, "mode": y.Mode, "added": itoa(y.Added), "changed": itoa(y.Changed), "left": itoa(y.Left),
+		"returned": itoa(y.Returned), "contacts": itoa(y.ContactsChanged), "staff_added": itoa(y.StaffAdded),
+		"staff_changed": itoa(y.StaffChanged), "staff_left": itoa(y.StaffLeft)}}); err != nil {
+		return nil, err
+	}
+	fields := map[vigil.PupilID][]string{}
+	var order []vigil.PupilID
+	for _, list := range [][]*mis.Change{plan.Change, plan.Leave} {
+		for _, c := range list {
+			order = append(order, c.Old.ID)
+			fields[c.Old.ID] = c.Fields
+		}
+	}
+	added := map[*vigil.Pupil]bool{}
+	for _, p := range plan.Add {
+		added[p] = true
+	}
+	for _, set := range plan.Contacts {
+		if added[set.Pupil] {
+			continue
+		}
+		if _, ok := fields[set.Pupil.ID]; !ok {
+			order = append(order, set.Pupil.ID)
+		}
+		fields[set.Pupil.ID] = append(fields[set.Pupil.ID], "contacts")
+	}
+	for _, id := range order {
+		if err := a.audit(ctx, vigil.AuditEvent{Action: AuditMISPupilChanged, ObjectType: "pupil", ObjectID: string(id),
+			PupilID: id, Detail: map[string]string{"sync": y.ID, "fields": strings.Join(fields[id], " ")}}); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.Store.FinishMISSync(ctx, y); err != nil {
+		return nil, err
+	}
+	opt.progress("saving", total, total)
+	return res, nil
 }
 
 // syncSummary says what a sync did in a line.

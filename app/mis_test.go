@@ -193,3 +193,36 @@ func TestImportRenameAndReturn(t *testing.T) {
 		}
 	})
 }
+
+// Two imports of one school at once (the nightly job and "sync now", say)
+// run one after the other: neither adds a pupil the other added.
+func TestConcurrentImportsDoNotDuplicate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		env := vigiltest.Start(t, s)
+		admin := as(t, s, env.Fixtures.Oak, "admin")
+		for round := range 3 {
+			b := roll(fmt.Sprintf("C%d", round), 30)
+			b.Complete = false
+			for i, p := range b.Pupils {
+				p.MISID = "" // matched by UPN only, the harder case
+				rest := fmt.Sprintf("9902145%d%04d", round, i)
+				p.UPN = string(vigil.UPNCheckLetter(rest)) + rest
+			}
+			errs := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := env.App.ImportBatch(admin, b, app.ImportOptions{})
+					errs <- err
+				}()
+			}
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, n, _ := s.FindPupils(admin, vigil.PupilFilter{Status: vigil.StatusAll, Query: "Testwood"}); n != 90 {
+			t.Fatalf("%d pupils after three rounds of two concurrent imports of 30, want 90", n)
+		}
+	})
+}

@@ -85,6 +85,7 @@ func PlanPupils(existing []*vigil.Pupil, contacts map[vigil.PupilID][]*vigil.Con
 	plan := &Plan{Seen: len(b.Pupils)}
 	idx := newPupilIndex(existing)
 	claimed := map[vigil.PupilID]string{} // existing pupil → the ref that matched it
+	newKeys := map[string]string{}        // "mis:ID" or "upn:UPN" of a pupil to add → its ref
 	for _, in := range b.Pupils {
 		if u := strings.ToUpper(strings.TrimSpace(in.UPN)); u != "" && vigil.CheckUPN(u) == "" && !vigil.UPNCheckLetterMatches(u) {
 			plan.Warnings.Add(in.Ref, "UPN", "The check letter does not match the rest of the UPN: check it in the MIS.")
@@ -95,7 +96,30 @@ func PlanPupils(existing []*vigil.Pupil, contacts map[vigil.PupilID][]*vigil.Con
 				plan.Problems.Add(in.Ref, "", "Matches the same pupil as %s (same MIS id or UPN).", first)
 				continue
 			}
+			if msg := idx.conflict(old, in); msg != "" {
+				// Never merge one child into another's record: a
+				// reused id after an MIS move, or a row mixing two
+				// pupils' ids, waits for a person.
+				plan.Problems.Add(in.Ref, "", "%s", msg)
+				continue
+			}
 			claimed[old.ID] = in.Ref
+		} else if !keysOnly(in) {
+			// Two new pupils with one MIS id or UPN are one mistake.
+			dup := false
+			for _, k := range []string{"mis:" + in.MISID, "upn:" + strings.ToUpper(strings.TrimSpace(in.UPN))} {
+				if k == "mis:" || k == "upn:" {
+					continue
+				}
+				if first, ok := newKeys[k]; ok && !dup {
+					plan.Problems.Add(in.Ref, "", "Has the same %s as %s.", map[bool]string{true: "MIS id", false: "UPN"}[strings.HasPrefix(k, "mis:")], first)
+					dup = true
+				}
+				newKeys[k] = in.Ref
+			}
+			if dup {
+				continue
+			}
 		}
 		if keysOnly(in) {
 			// A contacts export names the pupil only by id: update the
@@ -244,6 +268,24 @@ func newPupilIndex(ps []*vigil.Pupil) *pupilIndex {
 		}
 	}
 	return x
+}
+
+// conflict says why matching in to old would be wrong, or "": when in's
+// UPN belongs to another pupil Vigil holds, or when old was matched by an
+// id while both its UPN and date of birth differ from in's, which is
+// another child under a reused id, not a correction.
+func (x *pupilIndex) conflict(old *vigil.Pupil, in *Pupil) string {
+	upn := strings.ToUpper(strings.TrimSpace(in.UPN))
+	if upn != "" {
+		if other := x.upn[upn]; other != nil && other != old {
+			return "Its MIS id matches one pupil and its UPN another: check both in the MIS."
+		}
+	}
+	if upn != "" && old.UPN != "" && upn != old.UPN && !slices.Contains(old.FormerUPNs, upn) &&
+		!in.DateOfBirth.IsZero() && in.DateOfBirth != old.DateOfBirth {
+		return "Its MIS id matches a pupil with another UPN and date of birth: it may be a different child reusing an old id. Check it in the MIS."
+	}
+	return ""
 }
 
 // match finds the pupil in holds: by connector id, MIS id, UPN, then either

@@ -200,3 +200,44 @@ func TestPlanWarnsOfAWrongCheckLetter(t *testing.T) {
 		t.Errorf("a good UPN warned: %v", plan.Warnings)
 	}
 }
+
+func TestPlanNeverMergesAnotherChild(t *testing.T) {
+	held := applyPlan(nil, mis.PlanPupils(nil, nil, &mis.Batch{Pupils: []*mis.Pupil{
+		source("1234", 1, "Ada", "Oak"), source("5678", 2, "Ben", "Elm")}}, today))
+	held[0].OnRoll, held[0].LeftOn = false, vigil.NewDate(2025, time.July, 20)
+
+	// A new MIS reuses Ada's old id for another child: other UPN, other
+	// date of birth.
+	other := source("1234", 9, "Cy", "Ash")
+	other.DateOfBirth = vigil.NewDate(2019, time.January, 2)
+	plan := mis.PlanPupils(held, nil, &mis.Batch{Pupils: []*mis.Pupil{other}}, today)
+	if len(plan.Problems) != 1 || len(plan.Change) != 0 {
+		t.Fatalf("a reused id: problems %v, changes %d", plan.Problems, len(plan.Change))
+	}
+
+	// A row with Ada's MIS id and Ben's UPN.
+	mixed := source("1234", 2, "Ada", "Oak")
+	plan = mis.PlanPupils(held, nil, &mis.Batch{Pupils: []*mis.Pupil{mixed}}, today)
+	if len(plan.Problems) != 1 || len(plan.Change) != 0 {
+		t.Fatalf("a row mixing two pupils: problems %v, changes %d", plan.Problems, len(plan.Change))
+	}
+
+	// A corrected UPN (same date of birth) is a change, not a problem.
+	fixed := source("1234", 7, "Ada", "Oak")
+	fixed.DateOfBirth = held[0].DateOfBirth
+	plan = mis.PlanPupils(held, nil, &mis.Batch{Pupils: []*mis.Pupil{fixed}}, today)
+	if len(plan.Problems) != 0 || len(plan.Change) != 1 || !slices.Contains(plan.Change[0].New.FormerUPNs, held[0].UPN) {
+		t.Fatalf("a corrected UPN: problems %v, changes %+v", plan.Problems, plan.Change)
+	}
+}
+
+func TestPlanTwoNewPupilsWithOneKey(t *testing.T) {
+	a, b := source("N1", 1, "Ada", "Oak"), source("N1", 2, "Ben", "Elm")
+	if plan := mis.PlanPupils(nil, nil, &mis.Batch{Pupils: []*mis.Pupil{a, b}}, today); len(plan.Problems) != 1 || plan.Problems[0].Ref != b.Ref {
+		t.Errorf("two new pupils with one MIS id: %v", plan.Problems)
+	}
+	c, d := source("N1", 3, "Ada", "Oak"), source("N2", 3, "Ben", "Elm")
+	if plan := mis.PlanPupils(nil, nil, &mis.Batch{Pupils: []*mis.Pupil{c, d}}, today); len(plan.Problems) != 1 {
+		t.Errorf("two new pupils with one UPN: %v", plan.Problems)
+	}
+}

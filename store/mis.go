@@ -552,3 +552,27 @@ func (s *Store) updateMISLink(ctx context.Context, set string, args ...any) erro
 	}
 	return tx.Commit()
 }
+
+// LockSchoolWork makes the caller's transaction the only one doing name for
+// its school until it ends: on PostgreSQL a transaction-scoped advisory
+// lock, on SQLite nothing more than the write transaction itself, which
+// already excludes every other writer. It must run inside RunInTx.
+func (s *Store) LockSchoolWork(ctx context.Context, name string) error {
+	tx, err := s.begin(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return err
+	}
+	if !tx.joined {
+		return fmt.Errorf("lock %s: not inside a transaction", name)
+	}
+	if tx.d.name() == "postgres" {
+		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(CAST(? AS text), 0))`, name+"/"+string(tx.school)); err != nil {
+			return wrapErr(tx.d, err, "lock "+name)
+		}
+	}
+	return tx.Commit()
+}
