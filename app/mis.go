@@ -462,13 +462,13 @@ func (a *App) MISStaff(ctx context.Context) ([]*store.MISStaff, error) {
 	return a.Store.FindMISStaff(ctx)
 }
 
-// SyncLeavers returns up to limit of the pupils a sync took off roll, for
-// someone to check (a dry run took nobody off).
+// SyncLeavers returns up to limit of the pupils a sync took off roll (or,
+// for a dry run, would have), for someone to check.
 func (a *App) SyncLeavers(ctx context.Context, y *store.MISSync, limit int) ([]*vigil.Pupil, error) {
 	if err := authz.Check(vigil.ActorFrom(ctx), authz.ManageMIS); err != nil {
 		return nil, err
 	}
-	if y.Report == nil || y.DryRun {
+	if y.Report == nil {
 		return nil, nil
 	}
 	var out []*vigil.Pupil
@@ -550,4 +550,28 @@ func allDigits(s string, n int) bool {
 		}
 	}
 	return true
+}
+
+// CTFDestinationWarning warns of a CTF addressed to another school: one
+// whose destination LA and establishment numbers are given and differ from
+// the school's DfE number (when the school has entered it). It is a
+// warning, not a refusal: a joiner's file is often forwarded. Codes such
+// as XXX (destination not known) pass.
+func (a *App) CTFDestinationWarning(ctx context.Context, h *ctf.Header) (*mis.Problem, error) {
+	act := vigil.ActorFrom(ctx)
+	if err := authz.Check(act, authz.ManageMIS); err != nil {
+		return nil, err
+	}
+	if h == nil || !allDigits(h.Dest.LEA, 3) || !allDigits(h.Dest.Estab, 4) {
+		return nil, nil
+	}
+	sc, err := a.Store.FindSchoolByID(ctx, act.SchoolID)
+	if err != nil {
+		return nil, err
+	}
+	if n := sc.Settings.DfENumber; n != "" && n != h.Dest.LEA+h.Dest.Estab {
+		return &mis.Problem{Column: "DestSchool", Message: fmt.Sprintf("The file is addressed to school %s/%s, not this school (%s/%s): check the pupils are joining here.",
+			h.Dest.LEA, h.Dest.Estab, n[:3], n[3:])}, nil
+	}
+	return nil, nil
 }

@@ -20,9 +20,17 @@ import (
 // payload is empty (a full sync is asked for with FullSyncPayload).
 const KindMISSync = "mis.sync"
 
-// FullSyncPayload is the payload of a sync job that must read the whole
-// roll, not only what changed.
-const FullSyncPayload = `{"full":true}`
+// Payloads of sync jobs: read the whole roll, not only what changed; and
+// read it and mark leavers even past the leaver guard, as a person
+// confirmed.
+const (
+	FullSyncPayload    = `{"full":true}`
+	ConfirmSyncPayload = `{"full":true,"confirm_leavers":true}`
+)
+
+// FullSyncEvery is how often a school's nightly delta sync reads the whole
+// roll instead, to see who has left.
+const FullSyncEvery = 7 * 24 * time.Hour
 
 // deltaOverlap is how far before the last good sync's start the next delta
 // sync reaches back, so a change made while that sync ran is not missed.
@@ -73,7 +81,11 @@ func (a *App) LinkWonde(ctx context.Context, schoolID, token, baseURL string, ni
 		p.Add("wonde_token", "This does not look like a Wonde token.")
 	}
 	if baseURL != "" {
-		if msg := checkConnectorURL(baseURL); msg != "" {
+		// Where the token is sent is the operator's choice (a test
+		// server), never a school user's.
+		if !act.System {
+			p.Add("wonde_url", "Only an operator may point Vigil at another Wonde address.")
+		} else if msg := checkConnectorURL(baseURL); msg != "" {
 			p.Add("wonde_url", msg)
 		}
 	}
@@ -130,7 +142,8 @@ func (a *App) SetMISNightly(ctx context.Context, on bool) error {
 
 // QueueMISSync asks the job runner to sync the school now ("sync now"). A
 // sync already queued or running for the school is not queued twice.
-func (a *App) QueueMISSync(ctx context.Context, full bool) error {
+// confirm (with full) lets the sync mark leavers past the leaver guard.
+func (a *App) QueueMISSync(ctx context.Context, full, confirm bool) error {
 	act := vigil.ActorFrom(ctx)
 	if err := authz.Check(act, authz.ManageMIS); err != nil {
 		return err
@@ -139,7 +152,10 @@ func (a *App) QueueMISSync(ctx context.Context, full bool) error {
 		return err
 	}
 	payload := "{}"
-	if full {
+	switch {
+	case full && confirm:
+		payload = ConfirmSyncPayload
+	case full:
 		payload = FullSyncPayload
 	}
 	return a.Store.RunInTx(ctx, func(ctx context.Context) error {
@@ -148,7 +164,7 @@ func (a *App) QueueMISSync(ctx context.Context, full bool) error {
 			return err
 		}
 		return a.audit(ctx, vigil.AuditEvent{Action: AuditMISSyncQueued, ObjectType: "school", ObjectID: string(act.SchoolID),
-			Detail: map[string]string{"full": boolText(full)}})
+			Detail: map[string]string{"full": boolText(full), "confirm_leavers": boolText(full && confirm)}})
 	})
 }
 
@@ -202,6 +218,17 @@ func (a *App) SyncMIS(ctx context.Context, full bool, opt ImportOptions) (*Impor
 	since := l.LastDeltaFrom
 	if full {
 		since = time.Time{}
+	}
+	// Wonde's leavers drop out of its lists, so only a full sync sees them
+	// go: a delta becomes a full sync once a week.
+	if !since.IsZero() {
+		last, err := a.Store.LastFullSync(ctx, mis.SourceWonde)
+		if err != nil {
+			return nil, err
+		}
+		if a.Now().Sub(last) > FullSyncEvery {
+			since = time.Time{}
+		}
 	}
 	started := a.Now()
 	c := a.wondeClient(string(token), l.BaseURL)

@@ -39,11 +39,16 @@ func TestWondeLinkSyncAndRevoke(t *testing.T) {
 		base := srv.URL + "/v1.0/"
 
 		// A wrong token is refused when the link is made, on the token field.
-		err := env.App.LinkWonde(admin, wondeSchool, "not-it", base, true)
+		// Only an operator may point the link at another address.
+		if err := env.App.LinkWonde(admin, wondeSchool, token, base, true); vigil.ErrorFields(err)["wonde_url"] == "" {
+			t.Fatalf("a school admin setting the Wonde address: %v", err)
+		}
+		operator := vigil.SystemContext(context.Background(), oak.ID)
+		err := env.App.LinkWonde(operator, wondeSchool, "not-it", base, true)
 		if vigil.ErrorFields(err)["wonde_token"] == "" {
 			t.Fatalf("linking with a wrong token: %v", err)
 		}
-		if err := env.App.LinkWonde(admin, wondeSchool, token, base, true); err != nil {
+		if err := env.App.LinkWonde(operator, wondeSchool, token, base, true); err != nil {
 			t.Fatal(err)
 		}
 		// The first sync is full: every pupil comes in.
@@ -104,12 +109,11 @@ func TestWondeLinkSyncAndRevoke(t *testing.T) {
 func TestNightlySyncQueuedOncePerNight(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		env := vigiltest.Start(t, s)
-		admin := as(t, s, env.Fixtures.Oak, "admin")
 		fake := wondefake.NewServer("tok")
 		fake.SetSchool(wondeSchool, misgen.School(3, 5).Pupils, nil)
 		srv := httptest.NewServer(fake.Handler())
 		defer srv.Close()
-		if err := env.App.LinkWonde(admin, wondeSchool, "tok", srv.URL+"/v1.0/", true); err != nil {
+		if err := env.App.LinkWonde(vigil.SystemContext(context.Background(), env.Fixtures.Oak.ID), wondeSchool, "tok", srv.URL+"/v1.0/", true); err != nil {
 			t.Fatal(err)
 		}
 		night := time.Date(2026, time.November, 24, 1, 30, 0, 0, time.UTC)

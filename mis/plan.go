@@ -82,7 +82,7 @@ func (p *Plan) Empty() bool {
 // name change keeps the pupil (and so their chronology) and keeps the old
 // name. A pupil is never deleted.
 func PlanPupils(existing []*vigil.Pupil, contacts map[vigil.PupilID][]*vigil.Contact, b *Batch, today vigil.Date) *Plan {
-	plan := &Plan{Seen: len(b.Pupils)}
+	plan := &Plan{Seen: len(b.Pupils), Warnings: append(Problems(nil), b.Warnings...)}
 	idx := newPupilIndex(existing)
 	claimed := map[vigil.PupilID]string{} // existing pupil → the ref that matched it
 	newKeys := map[string]string{}        // "mis:ID" or "upn:UPN" of a pupil to add → its ref

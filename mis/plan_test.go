@@ -241,3 +241,10 @@ func TestPlanTwoNewPupilsWithOneKey(t *testing.T) {
 		t.Errorf("two new pupils with one UPN: %v", plan.Problems)
 	}
 }
+
+func TestPlanKeepsTheBatchsWarnings(t *testing.T) {
+	b := &mis.Batch{Pupils: []*mis.Pupil{source("A1", 1, "Ada", "Oak")}, Warnings: mis.Problems{{Column: "DestSchool", Message: "elsewhere"}}}
+	if plan := mis.PlanPupils(nil, nil, b, today); len(plan.Warnings) != 1 || plan.Warnings[0].Column != "DestSchool" || len(plan.Add) != 1 {
+		t.Errorf("warnings %v, added %d", plan.Warnings, len(plan.Add))
+	}
+}

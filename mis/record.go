@@ -36,6 +36,8 @@ type Batch struct {
 	// Ignored lists the headers (CSV) or elements (CTF) that were not
 	// used, for the run report. It never holds values.
 	Ignored []string
+	// Warnings are things about the input worth a look that stop nothing.
+	Warnings Problems
 }
 
 // Pupil is one pupil as the MIS has them. A field the source does not

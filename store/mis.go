@@ -319,6 +319,12 @@ func (s *Store) StartMISSync(ctx context.Context, y *MISSync) error {
 		return err
 	}
 	y.ID, y.StartedAt, y.Status = vigil.NewID(), tx.now, SyncRunning
+	// A sync still "running" after an hour died with its process.
+	if _, err := tx.exec(ctx, `UPDATE mis_syncs SET status = ?, finished_at = ?, message = ? WHERE school_id = ? AND status = ? AND started_at < ?`,
+		SyncFailed, tx.now, "Interrupted: the sync stopped before it finished, and changed nothing.", tx.school, SyncRunning,
+		tx.now.Add(-time.Hour)); err != nil {
+		return wrapErr(tx.d, err, "close interrupted MIS syncs")
+	}
 	if _, err := tx.exec(ctx, `INSERT INTO mis_syncs (school_id, id, source, mode, dry_run, status, started_by, started_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tx.school, y.ID, y.Source, y.Mode, y.DryRun, y.Status, nullString(string(y.StartedBy)), y.StartedAt); err != nil {
 		return wrapErr(tx.d, err, "start MIS sync")
@@ -575,4 +581,26 @@ func (s *Store) LockSchoolWork(ctx context.Context, name string) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// LastFullSync returns when the school's last full, finished, real sync
+// from source started, or the zero time if there has been none.
+func (s *Store) LastFullSync(ctx context.Context, source string) (time.Time, error) {
+	tx, err := s.begin(ctx, false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return time.Time{}, err
+	}
+	var at time.Time
+	err = tx.queryRow(ctx, `SELECT started_at FROM mis_syncs WHERE school_id = ? AND source = ? AND mode = ? AND status = ? AND dry_run = ?
+		ORDER BY started_at DESC LIMIT 1`, tx.school, source, "full", SyncDone, false).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, tx.Commit()
+	} else if err != nil {
+		return time.Time{}, wrapErr(tx.d, err, "last full sync")
+	}
+	return at, tx.Commit()
 }

@@ -28,6 +28,7 @@ type misData struct {
 	Result    *app.ImportResult // the import just run, if any
 	Problems  mis.Problems      // why it was refused, if it was
 	Queued    bool
+	WondeHeld bool // the last Wonde sync was held by the leaver guard
 	Linked    bool
 	Unlinked  bool
 	Kind      string
@@ -83,6 +84,12 @@ func (h *Handler) renderMIS(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	d.Syncs, d.Link, d.Loc = syncs, link, current(ctx).Location()
+	for _, y := range syncs {
+		if y.Source == mis.SourceWonde && !y.DryRun {
+			d.WondeHeld = y.Status == store.SyncRefused && y.Problems == 0
+			break
+		}
+	}
 	if d.WondeForm.SchoolID == "" && link != nil {
 		d.WondeForm = wondeForm{SchoolID: link.SchoolID, Nightly: link.Nightly}
 	}
@@ -164,7 +171,13 @@ func (h *Handler) readMISFile(r *http.Request, part *multipart.Part, d misData) 
 	var err error
 	switch d.Source {
 	case mis.SourceCTF:
-		_, b, err = ctf.Read(part, ctf.Options{Today: today})
+		var head *ctf.Header
+		if head, b, err = ctf.Read(part, ctf.Options{Today: today}); err == nil {
+			var warn *mis.Problem
+			if warn, err = h.app.CTFDestinationWarning(r.Context(), head); warn != nil {
+				b.Warnings = append(b.Warnings, *warn)
+			}
+		}
 	case mis.SourceCSV:
 		kind := d.Kind
 		if kind == "auto" {
@@ -245,9 +258,11 @@ func (h *Handler) changeMISLink(w http.ResponseWriter, r *http.Request) {
 	to := "/settings/mis"
 	switch r.PathValue("change") {
 	case "sync":
-		err, to = h.app.QueueMISSync(ctx, false), "/settings/mis?queued=1"
+		err, to = h.app.QueueMISSync(ctx, false, false), "/settings/mis?queued=1"
 	case "full-sync":
-		err, to = h.app.QueueMISSync(ctx, true), "/settings/mis?queued=1"
+		err, to = h.app.QueueMISSync(ctx, true, false), "/settings/mis?queued=1"
+	case "confirm-sync":
+		err, to = h.app.QueueMISSync(ctx, true, true), "/settings/mis?queued=1"
 	case "nightly-on":
 		err = h.app.SetMISNightly(ctx, true)
 	case "nightly-off":

@@ -141,7 +141,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		if source == mis.SourceCSV {
 			b, err = csvfile.Read(in, csvfile.Options{Kind: *kind, Today: vigil.DateOf(time.Now()), Progress: read})
 		} else {
-			_, b, err = ctf.Read(in, ctf.Options{Today: vigil.DateOf(time.Now())})
+			var h *ctf.Header
+			if h, b, err = ctf.Read(in, ctf.Options{Today: vigil.DateOf(time.Now())}); err == nil {
+				var warn *mis.Problem
+				if warn, err = a.CTFDestinationWarning(sctx, h); warn != nil {
+					b.Warnings = append(b.Warnings, *warn)
+				}
+			}
 		}
 		if err != nil {
 			bar.done()

@@ -50,7 +50,8 @@ func newJobRunner(s *store.Store, a *app.App, log *slog.Logger) *job.Runner {
 	// must enter a new one.
 	r.Register(app.KindMISSync, func(ctx context.Context, j *job.Job) error {
 		full := strings.Contains(string(j.Payload), `"full":true`)
-		res, err := a.SyncMIS(ctx, full, app.ImportOptions{})
+		confirm := strings.Contains(string(j.Payload), `"confirm_leavers":true`)
+		res, err := a.SyncMIS(ctx, full, app.ImportOptions{ConfirmLeavers: confirm})
 		if err != nil {
 			if vigil.ErrorCode(err) == vigil.EINVALID || vigil.ErrorCode(err) == vigil.ENOTFOUND {
 				return job.Permanent(err)

@@ -123,7 +123,11 @@ CREATE POLICY school_isolation ON mis_syncs
     USING (school_id = nullif(current_setting('vigil.school_id', true), '')::uuid)
     WITH CHECK (school_id = nullif(current_setting('vigil.school_id', true), '')::uuid);
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON pupil_names, mis_staff, mis_links, mis_syncs TO vigil_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON mis_staff, mis_links TO vigil_app;
+-- Earlier names and the sync history are kept: the application may add to
+-- them (and finish a sync's row), never delete.
+GRANT SELECT, INSERT ON pupil_names TO vigil_app;
+GRANT SELECT, INSERT, UPDATE ON mis_syncs TO vigil_app;
 
 -- +goose Down
 DROP TABLE mis_syncs;
