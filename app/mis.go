@@ -201,8 +201,10 @@ func guardLeavers(plan *mis.Plan, onRoll int, now time.Time) error {
 	default:
 		return nil
 	}
-	return vigil.Errorf(vigil.EINVALID, "This would mark %d of the %d pupils on roll as left. "+
-		"Check the export is the whole roll, then run it again confirming the leavers.", left, onRoll)
+	// On the confirm_leavers field: the command line names its flag, the
+	// form marks its tick box.
+	return vigil.FieldError("confirm_leavers", fmt.Sprintf("This would mark %d of the %d pupils on roll as left. "+
+		"Check the export is the whole roll, then run it again confirming the leavers.", left, onRoll))
 }
 
 func (a *App) planAndApply(ctx context.Context, b *mis.Batch, opt ImportOptions, y *store.MISSync, now time.Time, today vigil.Date) (*ImportResult, error) {
