@@ -41,8 +41,10 @@ type App struct {
 	UploadLimit int64
 
 	// ConnectorHTTP is the client MIS connectors (Wonde) call out with;
-	// nil means one with a one-minute timeout.
+	// nil means one with a one-minute timeout. WondeURL replaces Wonde's
+	// own address for links that name none (a test server).
 	ConnectorHTTP *http.Client
+	WondeURL      string
 }
 
 // randReader is where keys come from; crypto/rand's never fails.

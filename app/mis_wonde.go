@@ -282,6 +282,9 @@ func modeOf(since time.Time) string {
 // wondeClient returns a client for the token and base URL ("" for Wonde's
 // own).
 func (a *App) wondeClient(token, baseURL string) *wonde.Client {
+	if baseURL == "" {
+		baseURL = a.WondeURL
+	}
 	c := &wonde.Client{Token: token, BaseURL: baseURL, HTTP: a.ConnectorHTTP}
 	if c.HTTP == nil {
 		c.HTTP = &http.Client{Timeout: 60 * time.Second}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/vigil-safeguarding/vigil"
+	"github.com/vigil-safeguarding/vigil/mis/misgen"
+	"github.com/vigil-safeguarding/vigil/mis/wonde/wondefake"
 	"github.com/vigil-safeguarding/vigil/store"
 	"github.com/vigil-safeguarding/vigil/store/storetest"
 	"github.com/vigil-safeguarding/vigil/vigiltest"
@@ -146,5 +149,44 @@ func TestLeaverCTFExport(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d CTF exports audited, want 1", n)
 		}
+	})
+}
+
+func TestWondeLinkPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		env := vigiltest.Start(t, s)
+		const token = "page-token-7c1e"
+		fake := wondefake.NewServer(token)
+		fake.SetSchool("A1930499544", misgen.School(5, 12).Pupils, nil)
+		srv := httptest.NewServer(fake.Handler())
+		defer srv.Close()
+		env.App.WondeURL = srv.URL + "/v1.0/"
+
+		admin := env.SignIn(t, "admin@oak.test")
+		form := url.Values{"wonde_school_id": {"A1930499544"}, "wonde_token": {"wrong-one"}, "nightly": {"1"}}
+		admin.PostForm(t, "/settings/mis/wonde", form).Want(t, http.StatusUnprocessableEntity, "re-authorise", "wrong-one")
+		form.Set("wonde_token", token)
+		res := admin.PostForm(t, "/settings/mis/wonde", form)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/settings/mis?linked=1" {
+			t.Fatalf("linking: %d %q", res.Status, res.Header.Get("Location"))
+		}
+		page := admin.Get(t, "/settings/mis?linked=1").Want(t, http.StatusOK, "Linked to Wonde school", token)
+		if !strings.Contains(page.Body, "Sync now") {
+			t.Error("no Sync now button once linked")
+		}
+		// Sync now queues the sync job, once.
+		for range 2 {
+			if r := admin.PostForm(t, "/settings/mis/link/sync", nil); r.Status != http.StatusSeeOther {
+				t.Fatalf("sync now: %d", r.Status)
+			}
+		}
+		jobs, err := s.FindJobs(env.Fixtures.Oak.Ctx, store.JobFilter{Kind: "mis.sync", Open: true})
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("queued sync jobs: %d, %v", len(jobs), err)
+		}
+		// Another school's admin has no link to sync.
+		env.SignIn(t, "admin@elm.test").PostForm(t, "/settings/mis/link/sync", nil).Want(t, http.StatusNotFound, "", "")
+		admin.PostForm(t, "/settings/mis/link/unlink", nil)
+		admin.Get(t, "/settings/mis").Want(t, http.StatusOK, "Approve Vigil in Wonde", "Sync now")
 	})
 }
