@@ -191,6 +191,11 @@ func TestImportRenameAndReturn(t *testing.T) {
 		if err != nil || res.Sync.Returned != 1 || res.Sync.Added != 0 {
 			t.Fatalf("return: %+v, %v", res, err)
 		}
+		// The earlier time on roll is kept.
+		details, err := env.App.Pupil(admin, before.ID)
+		if err != nil || len(details.Enrolments) != 1 || details.Enrolments[0].LeftOn != after.LeftOn || !details.Pupil.OnRoll {
+			t.Fatalf("after returning: %+v, %v", details, err)
+		}
 	})
 }
 

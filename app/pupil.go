@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/authz"
+	"github.com/vigil-safeguarding/vigil/store"
 )
 
 // PupilPage is a page of the pupil list.
@@ -46,6 +47,8 @@ func (a *App) ListPupils(ctx context.Context, f vigil.PupilFilter) (*PupilPage, 
 type PupilDetails struct {
 	Pupil    *vigil.Pupil
 	Contacts []*vigil.Contact
+	// Enrolments are earlier times on roll of a pupil who came back.
+	Enrolments []store.Enrolment
 }
 
 // Pupil returns a pupil of the actor's school with their contacts. Another
@@ -62,8 +65,12 @@ func (a *App) Pupil(ctx context.Context, id vigil.PupilID) (*PupilDetails, error
 	if err != nil {
 		return nil, err
 	}
+	enrolments, err := a.Store.FindEnrolments(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	if err := a.audit(ctx, vigil.AuditEvent{Action: vigil.AuditPupilViewed, ObjectType: "pupil", ObjectID: string(p.ID), PupilID: p.ID}); err != nil {
 		return nil, err
 	}
-	return &PupilDetails{Pupil: p, Contacts: cs}, nil
+	return &PupilDetails{Pupil: p, Contacts: cs, Enrolments: enrolments}, nil
 }

@@ -71,6 +71,12 @@ func (s *Store) ApplyPupilPlan(ctx context.Context, plan *mis.Plan) error {
 					return wrapErr(tx.d, err, "keep earlier name")
 				}
 			}
+			if c.Returned && !c.Old.LeftOn.IsZero() {
+				if _, err := tx.exec(ctx, `INSERT INTO pupil_enrolments (school_id, pupil_id, admitted_on, left_on, left_reason, recorded_at)
+					VALUES (?, ?, ?, ?, ?, ?)`, tx.school, c.Old.ID, c.Old.AdmittedOn, c.Old.LeftOn, c.Old.LeftReason, tx.now); err != nil {
+					return wrapErr(tx.d, err, "keep earlier enrolment")
+				}
+			}
 			c.New.ID = c.Old.ID
 			if err := updatePupil(ctx, tx, c.New); err != nil {
 				return err
@@ -603,4 +609,43 @@ func (s *Store) LastFullSync(ctx context.Context, source string) (time.Time, err
 		return time.Time{}, wrapErr(tx.d, err, "last full sync")
 	}
 	return at, tx.Commit()
+}
+
+// Enrolment is an earlier time a pupil was on roll.
+type Enrolment struct {
+	AdmittedOn, LeftOn vigil.Date
+	LeftReason         string
+}
+
+// FindEnrolments returns a pupil's earlier times on roll, oldest first.
+func (s *Store) FindEnrolments(ctx context.Context, pupil vigil.PupilID) ([]Enrolment, error) {
+	tx, err := s.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := tx.needSchool(); err != nil {
+		return nil, err
+	}
+	if !vigil.ValidID(string(pupil)) {
+		return nil, tx.Commit()
+	}
+	rows, err := tx.query(ctx, `SELECT admitted_on, left_on, left_reason FROM pupil_enrolments WHERE school_id = ? AND pupil_id = ?
+		ORDER BY left_on`, tx.school, pupil)
+	if err != nil {
+		return nil, wrapErr(tx.d, err, "find enrolments")
+	}
+	defer rows.Close()
+	var out []Enrolment
+	for rows.Next() {
+		var e Enrolment
+		if err := rows.Scan(&e.AdmittedOn, &e.LeftOn, &e.LeftReason); err != nil {
+			return nil, fmt.Errorf("scan enrolment: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(tx.d, err, "find enrolments")
+	}
+	return out, tx.Commit()
 }

@@ -8,6 +8,9 @@
 -- date, 'absent' when they dropped out of a full roll (for a DSL or the
 -- office to check). Nobody is ever deleted by a sync.
 --
+-- pupil_enrolments keeps a returning pupil's earlier time on roll (when
+-- they joined and left, and why), since their record now holds the new one.
+--
 -- pupil_names keeps each earlier name with the date it was replaced, so a
 -- name change keeps the chronology and the old name stays searchable.
 --
@@ -42,6 +45,17 @@ CREATE TABLE pupil_names (
     FOREIGN KEY (school_id, pupil_id) REFERENCES pupils (school_id, id)
 );
 CREATE INDEX pupil_names_pupil ON pupil_names (school_id, pupil_id, replaced_at);
+
+CREATE TABLE pupil_enrolments (
+    school_id   uuid NOT NULL,
+    pupil_id    uuid NOT NULL,
+    admitted_on date,
+    left_on     date NOT NULL,
+    left_reason text NOT NULL DEFAULT '',
+    recorded_at timestamptz NOT NULL,
+    FOREIGN KEY (school_id, pupil_id) REFERENCES pupils (school_id, id)
+);
+CREATE INDEX pupil_enrolments_pupil ON pupil_enrolments (school_id, pupil_id, left_on);
 
 CREATE TABLE mis_staff (
     school_id  uuid NOT NULL REFERENCES schools (id),
@@ -107,6 +121,11 @@ ALTER TABLE pupil_names FORCE ROW LEVEL SECURITY;
 CREATE POLICY school_isolation ON pupil_names
     USING (school_id = nullif(current_setting('vigil.school_id', true), '')::uuid)
     WITH CHECK (school_id = nullif(current_setting('vigil.school_id', true), '')::uuid);
+ALTER TABLE pupil_enrolments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pupil_enrolments FORCE ROW LEVEL SECURITY;
+CREATE POLICY school_isolation ON pupil_enrolments
+    USING (school_id = nullif(current_setting('vigil.school_id', true), '')::uuid)
+    WITH CHECK (school_id = nullif(current_setting('vigil.school_id', true), '')::uuid);
 ALTER TABLE mis_staff ENABLE ROW LEVEL SECURITY;
 ALTER TABLE mis_staff FORCE ROW LEVEL SECURITY;
 CREATE POLICY school_isolation ON mis_staff
@@ -126,7 +145,7 @@ CREATE POLICY school_isolation ON mis_syncs
 GRANT SELECT, INSERT, UPDATE, DELETE ON mis_staff, mis_links TO vigil_app;
 -- Earlier names and the sync history are kept: the application may add to
 -- them (and finish a sync's row), never delete.
-GRANT SELECT, INSERT ON pupil_names TO vigil_app;
+GRANT SELECT, INSERT ON pupil_names, pupil_enrolments TO vigil_app;
 GRANT SELECT, INSERT, UPDATE ON mis_syncs TO vigil_app;
 
 -- +goose Down
@@ -134,6 +153,7 @@ DROP TABLE mis_syncs;
 DROP TABLE mis_links;
 DROP TABLE mis_staff;
 DROP TABLE pupil_names;
+DROP TABLE pupil_enrolments;
 DROP INDEX pupils_source_id;
 ALTER TABLE pupils DROP COLUMN left_reason;
 ALTER TABLE pupils DROP COLUMN admitted_on;

@@ -8,6 +8,9 @@
 -- date, 'absent' when they dropped out of a full roll (for a DSL or the
 -- office to check). Nobody is ever deleted by a sync.
 --
+-- pupil_enrolments keeps a returning pupil's earlier time on roll (when
+-- they joined and left, and why), since their record now holds the new one.
+--
 -- pupil_names keeps each earlier name with the date it was replaced, so a
 -- name change keeps the chronology and the old name stays searchable.
 --
@@ -42,6 +45,17 @@ CREATE TABLE pupil_names (
     FOREIGN KEY (school_id, pupil_id) REFERENCES pupils (school_id, id)
 );
 CREATE INDEX pupil_names_pupil ON pupil_names (school_id, pupil_id, replaced_at);
+
+CREATE TABLE pupil_enrolments (
+    school_id   TEXT NOT NULL,
+    pupil_id    TEXT NOT NULL,
+    admitted_on DATE,
+    left_on     DATE NOT NULL,
+    left_reason TEXT NOT NULL DEFAULT '',
+    recorded_at TIMESTAMP NOT NULL,
+    FOREIGN KEY (school_id, pupil_id) REFERENCES pupils (school_id, id)
+);
+CREATE INDEX pupil_enrolments_pupil ON pupil_enrolments (school_id, pupil_id, left_on);
 
 CREATE TABLE mis_staff (
     school_id  TEXT NOT NULL REFERENCES schools (id),
@@ -107,6 +121,7 @@ DROP TABLE mis_syncs;
 DROP TABLE mis_links;
 DROP TABLE mis_staff;
 DROP TABLE pupil_names;
+DROP TABLE pupil_enrolments;
 DROP INDEX pupils_source_id;
 ALTER TABLE pupils DROP COLUMN left_reason;
 ALTER TABLE pupils DROP COLUMN admitted_on;
