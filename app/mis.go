@@ -188,7 +188,7 @@ func (a *App) importBatch(ctx context.Context, b *mis.Batch, opt ImportOptions, 
 // roll looks like a partial export; at any time of year, more than a
 // quarter of the roll, or a "whole roll" with under half the pupils on
 // roll, looks like a filtered export or a connector that lost its scopes.
-func guardLeavers(plan *mis.Plan, onRoll int, now time.Time) error {
+func guardLeavers(plan *mis.Plan, complete bool, onRoll int, now time.Time) error {
 	left := len(plan.Leave)
 	if left == 0 || onRoll == 0 {
 		return nil
@@ -196,7 +196,7 @@ func guardLeavers(plan *mis.Plan, onRoll int, now time.Time) error {
 	summer := now.Month() >= time.July && now.Month() <= time.September
 	share := float64(left) / float64(onRoll)
 	switch {
-	case share > 0.25 || plan.Seen < onRoll/2:
+	case share > 0.25 || complete && plan.Seen < onRoll/2:
 	case share > LeaverShare && !summer:
 	default:
 		return nil
@@ -233,7 +233,7 @@ func (a *App) planAndApply(ctx context.Context, b *mis.Batch, opt ImportOptions,
 			onRoll++
 		}
 	}
-	guard := guardLeavers(plan, onRoll, now)
+	guard := guardLeavers(plan, b.Complete, onRoll, now)
 	if opt.ConfirmLeavers {
 		guard = nil
 	}

@@ -234,6 +234,10 @@ func (a *App) SyncMIS(ctx context.Context, full bool, opt ImportOptions) (*Impor
 	c := a.wondeClient(string(token), l.BaseURL)
 	c.Progress = func(kind string, n int) { opt.progress("reading "+kind, n, 0) }
 	b, err := c.Fetch(ctx, l.RemoteID, since)
+	if err == nil && !since.IsZero() {
+		// A delta does not list who left: Wonde's deletions do.
+		b.Removed, err = c.Deletions(ctx, l.RemoteID, since)
+	}
 	if err != nil {
 		status := store.LinkFailing
 		if errors.Is(err, wonde.ErrUnauthorised) {

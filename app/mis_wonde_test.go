@@ -84,6 +84,21 @@ func TestWondeLinkSyncAndRevoke(t *testing.T) {
 			t.Fatal("the delta sync asked Wonde nothing")
 		}
 
+		// A pupil deleted at source is marked as left by the next delta,
+		// for someone to check; their record stays.
+		fake.Delete(wondeSchool, "S7", env.Now())
+		res, err = env.App.SyncMIS(admin, false, app.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Sync.Mode != "delta" || res.Sync.Left != 1 || len(res.Sync.Report.Leavers) != 1 {
+			t.Fatalf("delta after a deletion at source: %+v", res.Sync)
+		}
+		gone, err := s.FindPupilByID(admin, res.Sync.Report.Leavers[0])
+		if err != nil || gone.OnRoll || gone.LeftReason != vigil.LeftAbsent || gone.SourceID != "S7" {
+			t.Fatalf("the pupil removed at source: %+v, %v", gone, err)
+		}
+
 		// A revoked token: the sync fails clearly, marks nobody as left,
 		// and the link asks for a new token.
 		_, offRoll, _ := s.FindPupils(admin, vigil.PupilFilter{Status: vigil.StatusLeft})

@@ -158,6 +158,21 @@ func PlanPupils(existing []*vigil.Pupil, contacts map[vigil.PupilID][]*vigil.Con
 			}
 		}
 	}
+	if len(b.Removed) > 0 && len(plan.Problems) == 0 {
+		for _, id := range b.Removed {
+			old := idx.source[id]
+			if old == nil || !old.OnRoll {
+				continue
+			}
+			if _, ok := claimed[old.ID]; ok {
+				continue // listed again in this batch: not removed after all
+			}
+			claimed[old.ID] = "removed at source"
+			p := clonePupil(old)
+			p.OnRoll, p.LeftOn, p.LeftReason = false, today, vigil.LeftAbsent
+			plan.Leave = append(plan.Leave, &Change{Ref: "removed at source", Old: old, New: p, Fields: []string{"on_roll"}, Left: true})
+		}
+	}
 	if b.Complete && len(plan.Problems) == 0 {
 		for _, old := range existing {
 			if _, ok := claimed[old.ID]; ok || !old.OnRoll {

@@ -248,3 +248,17 @@ func TestPlanKeepsTheBatchsWarnings(t *testing.T) {
 		t.Errorf("warnings %v, added %d", plan.Warnings, len(plan.Add))
 	}
 }
+
+func TestPlanMarksPupilsRemovedAtSource(t *testing.T) {
+	a, b := source("A1", 1, "Ada", "Oak"), source("A2", 2, "Ben", "Elm")
+	a.SourceID, b.SourceID = "W1", "W2"
+	held := applyPlan(nil, mis.PlanPupils(nil, nil, &mis.Batch{Pupils: []*mis.Pupil{a, b}}, today))
+	plan := mis.PlanPupils(held, nil, &mis.Batch{Removed: []string{"W2", "W9"}}, today)
+	if len(plan.Leave) != 1 || plan.Leave[0].Old.SourceID != "W2" || plan.Leave[0].New.LeftReason != vigil.LeftAbsent {
+		t.Fatalf("removed at source: %+v", plan.Leave)
+	}
+	// Listed again in the same batch: not removed after all.
+	if plan := mis.PlanPupils(held, nil, &mis.Batch{Pupils: []*mis.Pupil{b}, Removed: []string{"W2"}}, today); len(plan.Leave) != 0 {
+		t.Errorf("a pupil both listed and removed was marked as left")
+	}
+}

@@ -38,6 +38,10 @@ type Batch struct {
 	Ignored []string
 	// Warnings are things about the input worth a look that stop nothing.
 	Warnings Problems
+	// Removed holds the connector ids of pupils deleted at source since
+	// the last sync (a Wonde delta's deletions): each on-roll pupil with
+	// one is marked as left for someone to check, never deleted.
+	Removed []string
 }
 
 // Pupil is one pupil as the MIS has them. A field the source does not
