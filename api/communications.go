@@ -1,11 +1,8 @@
 package api
 
 import (
-	"io"
-	"mime"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vigil-safeguarding/vigil"
 	"github.com/vigil-safeguarding/vigil/app"
@@ -156,60 +153,8 @@ func (h *Handler) pupilCommunications(w http.ResponseWriter, r *http.Request) {
 // The files stream to the encrypted blob store and are kept with the
 // concern.
 func (h *Handler) createCommunicationDocuments(w http.ResponseWriter, r *http.Request) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		h.problem(w, r, &requestError{status: http.StatusUnsupportedMediaType, detail: "Send the files as multipart/form-data, each in a part named file."})
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUploadRequest)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		h.problem(w, r, badRequest("file", "The multipart body cannot be read."))
-		return
-	}
 	id := vigil.CommunicationID(r.PathValue("id"))
-	var docs []*vigil.Document
-	for n := 0; ; n++ {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			h.problem(w, r, badRequest("file", "The multipart body cannot be read."))
-			return
-		}
-		if part.FormName() != "file" {
-			part.Close()
-			h.problem(w, r, badRequest(part.FormName(), "Only parts named file are read."))
-			return
-		}
-		if n >= 10 {
-			h.problem(w, r, vigil.FieldError("file", "Attach at most 10 files at once."))
-			return
-		}
-		name := part.FileName()
-		if !utf8.ValidString(name) {
-			name = "document"
-		}
-		got, err := h.app.AddCommunicationDocuments(r.Context(), id, []app.Upload{{Name: name, Body: part}})
-		part.Close()
-		if err != nil {
-			h.problem(w, r, err)
-			return
-		}
-		docs = append(docs, got...)
-	}
-	if len(docs) == 0 {
-		h.problem(w, r, vigil.FieldError("file", "Send at least one part named file."))
-		return
-	}
-	out := struct {
-		Items []Document `json:"items"`
-	}{Items: []Document{}}
-	cur := current(r.Context())
-	for _, d := range docs {
-		d.UploadedBy, d.UploaderName = cur.Actor.PersonID, cur.Person.Name
-		out.Items = append(out.Items, documentOut(d))
-	}
-	h.writeJSON(w, r, http.StatusCreated, out)
+	h.uploadDocuments(w, r, func(u app.Upload) ([]*vigil.Document, error) {
+		return h.app.AddCommunicationDocuments(r.Context(), id, []app.Upload{u})
+	})
 }

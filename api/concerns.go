@@ -336,6 +336,17 @@ const maxUploadRequest = 210 << 20
 // with one or more parts named "file". The files stream to the encrypted
 // blob store; nothing is kept in memory or on disk in clear.
 func (h *Handler) createDocuments(w http.ResponseWriter, r *http.Request) {
+	id := vigil.ConcernID(r.PathValue("id"))
+	h.uploadDocuments(w, r, func(u app.Upload) ([]*vigil.Document, error) {
+		return h.app.AddDocuments(r.Context(), id, []app.Upload{u})
+	})
+}
+
+// uploadDocuments reads a multipart request of up to 10 parts named
+// "file", one at a time, handing each to add as a stream, and answers the
+// documents made. Any other part, a bad body or a refused file is a
+// problem answer, and the files before it stay.
+func (h *Handler) uploadDocuments(w http.ResponseWriter, r *http.Request, add func(app.Upload) ([]*vigil.Document, error)) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		h.problem(w, r, &requestError{status: http.StatusUnsupportedMediaType, detail: "Send the files as multipart/form-data, each in a part named file."})
@@ -347,7 +358,6 @@ func (h *Handler) createDocuments(w http.ResponseWriter, r *http.Request) {
 		h.problem(w, r, badRequest("file", "The multipart body cannot be read."))
 		return
 	}
-	// Parts are read one at a time: each is handed on as a stream.
 	var docs []*vigil.Document
 	for n := 0; ; n++ {
 		part, err := mr.NextPart()
@@ -371,7 +381,7 @@ func (h *Handler) createDocuments(w http.ResponseWriter, r *http.Request) {
 		if !utf8.ValidString(name) {
 			name = "document"
 		}
-		got, err := h.app.AddDocuments(r.Context(), vigil.ConcernID(r.PathValue("id")), []app.Upload{{Name: name, Body: part}})
+		got, err := add(app.Upload{Name: name, Body: part})
 		part.Close()
 		if err != nil {
 			h.problem(w, r, err)
@@ -386,9 +396,9 @@ func (h *Handler) createDocuments(w http.ResponseWriter, r *http.Request) {
 	out := struct {
 		Items []Document `json:"items"`
 	}{Items: []Document{}}
+	cur := current(r.Context())
 	for _, d := range docs {
-		d.UploadedBy = current(r.Context()).Actor.PersonID
-		d.UploaderName = current(r.Context()).Person.Name
+		d.UploadedBy, d.UploaderName = cur.Actor.PersonID, cur.Person.Name
 		out.Items = append(out.Items, documentOut(d))
 	}
 	h.writeJSON(w, r, http.StatusCreated, out)
