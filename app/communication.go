@@ -280,30 +280,42 @@ type CommunicationView struct {
 	CanAdd        bool     // the reader may attach documents to it
 }
 
+// findCommunication returns a communication the actor may see, sealed,
+// and whether they may add to it. One they may not see is ENOTFOUND,
+// exactly as a missing one or another school's, and the refusal is
+// audited.
+func (a *App) findCommunication(ctx context.Context, id vigil.CommunicationID) (*store.SealedCommunication, bool, error) {
+	act := vigil.ActorFrom(ctx)
+	if act == nil || act.SchoolID == "" {
+		return nil, false, vigil.Errorf(vigil.EUNAUTHORIZED, "Please sign in.")
+	}
+	if !authz.CanSeeConcerns(act) {
+		return nil, false, errCannotSeeConcerns(act)
+	}
+	sc, err := a.Store.FindCommunication(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	see, change, err := a.communicationAccess(ctx, sc.ConcernID)
+	if err != nil {
+		return nil, false, err
+	}
+	if !see {
+		if err := a.audit(ctx, vigil.AuditEvent{Action: AuditCommunicationRefused, ObjectType: "communication", ObjectID: string(id), PupilID: sc.PupilID}); err != nil {
+			return nil, false, err
+		}
+		return nil, false, errCommunicationNotFound()
+	}
+	return sc, change, nil
+}
+
 // Communication returns a communication the actor may see. One they may
 // not see is ENOTFOUND, exactly as a missing one or another school's, and
 // the refusal is audited; the view is audited before anything is opened.
 func (a *App) Communication(ctx context.Context, id vigil.CommunicationID) (*CommunicationView, error) {
-	act := vigil.ActorFrom(ctx)
-	if act == nil || act.SchoolID == "" {
-		return nil, vigil.Errorf(vigil.EUNAUTHORIZED, "Please sign in.")
-	}
-	if !authz.CanSeeConcerns(act) {
-		return nil, errCannotSeeConcerns(act)
-	}
-	sc, err := a.Store.FindCommunication(ctx, id)
+	sc, change, err := a.findCommunication(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	see, change, err := a.communicationAccess(ctx, sc.ConcernID)
-	if err != nil {
-		return nil, err
-	}
-	if !see {
-		if err := a.audit(ctx, vigil.AuditEvent{Action: AuditCommunicationRefused, ObjectType: "communication", ObjectID: string(id), PupilID: sc.PupilID}); err != nil {
-			return nil, err
-		}
-		return nil, errCommunicationNotFound()
 	}
 	if err := a.audit(ctx, vigil.AuditEvent{Action: AuditCommunicationViewed, ObjectType: "communication", ObjectID: string(id), PupilID: sc.PupilID,
 		Detail: map[string]string{"concern": string(sc.ConcernID)}}); err != nil {
@@ -484,26 +496,10 @@ func (a *App) CommunicationForm(ctx context.Context, pupil vigil.PupilID) (*Comm
 // concern the actor manages. One linked to no concern takes none (EINVALID
 // on files).
 func (a *App) AddCommunicationDocuments(ctx context.Context, id vigil.CommunicationID, files []Upload) ([]*vigil.Document, error) {
-	act := vigil.ActorFrom(ctx)
-	if act == nil || act.SchoolID == "" {
-		return nil, vigil.Errorf(vigil.EUNAUTHORIZED, "Please sign in.")
-	}
-	if !authz.CanSeeConcerns(act) {
-		return nil, errCannotSeeConcerns(act)
-	}
-	sc, err := a.Store.FindCommunication(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	see, change, err := a.communicationAccess(ctx, sc.ConcernID)
+	sc, change, err := a.findCommunication(ctx, id)
 	switch {
 	case err != nil:
 		return nil, err
-	case !see:
-		if err := a.audit(ctx, vigil.AuditEvent{Action: AuditCommunicationRefused, ObjectType: "communication", ObjectID: string(id), PupilID: sc.PupilID}); err != nil {
-			return nil, err
-		}
-		return nil, errCommunicationNotFound()
 	case sc.ConcernID == "":
 		return nil, vigil.FieldError("file", "Files can be attached only to a communication about a concern.")
 	case !change:
