@@ -273,7 +273,7 @@ func CheckUPN(upn string) string {
 	if strings.IndexByte(upnCheckLetters, upn[0]) < 0 {
 		return "A UPN starts with its check letter (A to Z, without I, O or S)."
 	}
-	if !isDigits(upn[1:12], 11) {
+	if !IsDigits(upn[1:12], 11) {
 		return "Characters 2 to 12 of a UPN are digits."
 	}
 	last := upn[12]

@@ -59,7 +59,7 @@ type SchoolSettings struct {
 // "9902145"; anything else comes back trimmed, for Validate to refuse.
 func NormalizeDfENumber(s string) string {
 	s = strings.TrimSpace(s)
-	if t := strings.NewReplacer("/", "", "-", "", " ", "").Replace(s); isDigits(t, 7) {
+	if t := strings.NewReplacer("/", "", "-", "", " ", "").Replace(s); IsDigits(t, 7) {
 		return t
 	}
 	return s
@@ -107,7 +107,7 @@ func (s *School) Validate() error {
 		p.Add("slug", "Use 1 to 48 lowercase letters, digits and hyphens, starting and ending with a letter or digit.")
 	}
 	checkText(p, "name", s.Name, true, 200)
-	if s.URN != "" && !isDigits(s.URN, 6) {
+	if s.URN != "" && !IsDigits(s.URN, 6) {
 		p.Add("urn", "A URN is six digits.")
 	}
 	checkText(p, "local_authority", s.LocalAuthority, false, 200)
@@ -128,7 +128,7 @@ func (s *School) Validate() error {
 			p.Add("timezone", "Unknown time zone.")
 		}
 	}
-	if n := s.Settings.DfENumber; n != "" && !isDigits(n, 7) {
+	if n := s.Settings.DfENumber; n != "" && !IsDigits(n, 7) {
 		p.Add("dfe_number", "A DfE number is the 3-digit LA number and 4-digit establishment number, such as 990/2145.")
 	}
 	return p.Err()
@@ -160,7 +160,9 @@ var lineBreaks = strings.NewReplacer("\r", "", "\n", "", "\t", "")
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
-func isDigits(s string, n int) bool {
+// IsDigits reports whether s is exactly n ASCII digits, as codes such as
+// URNs, LA and establishment numbers are.
+func IsDigits(s string, n int) bool {
 	if len(s) != n {
 		return false
 	}

@@ -501,10 +501,10 @@ func (a *App) LeaverCTF(ctx context.Context, id vigil.PupilID, dest ctf.School, 
 		return err
 	}
 	p := vigil.Problems{}
-	if dest.LEA != "" && !allDigits(dest.LEA, 3) {
+	if dest.LEA != "" && !vigil.IsDigits(dest.LEA, 3) {
 		p.Add("lea", "An LA number has 3 digits.")
 	}
-	if dest.Estab != "" && !allDigits(dest.Estab, 4) {
+	if dest.Estab != "" && !vigil.IsDigits(dest.Estab, 4) {
 		p.Add("estab", "An establishment number has 4 digits.")
 	}
 	if err := p.Err(); err != nil {
@@ -542,18 +542,6 @@ func (a *App) LeaverCTF(ctx context.Context, id vigil.PupilID, dest ctf.School, 
 	return err
 }
 
-func allDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // CTFDestinationWarning warns of a CTF addressed to another school: one
 // whose destination LA and establishment numbers are given and differ from
 // the school's DfE number (when the school has entered it). It is a
@@ -564,7 +552,7 @@ func (a *App) CTFDestinationWarning(ctx context.Context, h *ctf.Header) (*mis.Pr
 	if err := authz.Check(act, authz.ManageMIS); err != nil {
 		return nil, err
 	}
-	if h == nil || !allDigits(h.Dest.LEA, 3) || !allDigits(h.Dest.Estab, 4) {
+	if h == nil || !vigil.IsDigits(h.Dest.LEA, 3) || !vigil.IsDigits(h.Dest.Estab, 4) {
 		return nil, nil
 	}
 	sc, err := a.Store.FindSchoolByID(ctx, act.SchoolID)

@@ -72,14 +72,14 @@ func WriteLeaver(w io.Writer, h Header, p *vigil.Pupil, contacts []*vigil.Contac
 		return vigil.Errorf(vigil.EINVALID, "Export CTF: the pupil's date of birth is needed.")
 	}
 	src, dst := h.Source, h.Dest
-	if !isDigitsN(src.LEA, 3) || !isDigitsN(src.Estab, 4) {
+	if !vigil.IsDigits(src.LEA, 3) || !vigil.IsDigits(src.Estab, 4) {
 		return vigil.Errorf(vigil.EINVALID, "Export CTF: the source school needs a 3-digit LA number and a 4-digit establishment number.")
 	}
 	if dst.LEA == "" && dst.Estab == "" {
 		dst.LEA, dst.Estab = UnknownLEA, UnknownEstab
 	}
-	if !(isDigitsN(dst.LEA, 3) || dst.LEA == UnknownLEA || dst.LEA == "MMM") ||
-		!(isDigitsN(dst.Estab, 4) || dst.Estab == UnknownEstab || dst.Estab == "MMMM") {
+	if !(vigil.IsDigits(dst.LEA, 3) || dst.LEA == UnknownLEA || dst.LEA == "MMM") ||
+		!(vigil.IsDigits(dst.Estab, 4) || dst.Estab == UnknownEstab || dst.Estab == "MMMM") {
 		return vigil.Errorf(vigil.EINVALID, "Export CTF: the destination needs a 3-digit LA number and a 4-digit establishment number, or none.")
 	}
 	year := src.AcademicYear
@@ -255,15 +255,3 @@ func isParticle(w string) bool {
 
 // oneLine collapses space, so a value stays on one line in the file.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func isDigitsN(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
