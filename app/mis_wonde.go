@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,16 +18,28 @@ import (
 )
 
 // KindMISSync is the job that syncs one school from its MIS connector; its
-// payload is empty (a full sync is asked for with FullSyncPayload).
+// payload is a SyncJob.
 const KindMISSync = "mis.sync"
 
-// Payloads of sync jobs: read the whole roll, not only what changed; and
-// read it and mark leavers even past the leaver guard, as a person
-// confirmed.
-const (
-	FullSyncPayload    = `{"full":true}`
-	ConfirmSyncPayload = `{"full":true,"confirm_leavers":true}`
-)
+// SyncJob is the payload of a KindMISSync job: read the whole roll, not
+// only what changed; and mark leavers even past the leaver guard, as a
+// person confirmed. The zero value is a nightly sync.
+type SyncJob struct {
+	Full           bool `json:"full,omitempty"`
+	ConfirmLeavers bool `json:"confirm_leavers,omitempty"`
+}
+
+// RunSyncJob runs a KindMISSync job's payload for the school of the
+// (system) actor in ctx.
+func (a *App) RunSyncJob(ctx context.Context, payload []byte) (*ImportResult, error) {
+	var j SyncJob
+	if len(payload) > 0 {
+		if err := json.Unmarshal(payload, &j); err != nil {
+			return nil, vigil.Errorf(vigil.EINVALID, "The sync job's payload cannot be read.")
+		}
+	}
+	return a.SyncMIS(ctx, j.Full, ImportOptions{ConfirmLeavers: j.Full && j.ConfirmLeavers})
+}
 
 // FullSyncEvery is how often a school's nightly delta sync reads the whole
 // roll instead, to see who has left.
@@ -151,15 +164,12 @@ func (a *App) QueueMISSync(ctx context.Context, full, confirm bool) error {
 	if _, err := a.Store.FindMISLink(ctx); err != nil {
 		return err
 	}
-	payload := "{}"
-	switch {
-	case full && confirm:
-		payload = ConfirmSyncPayload
-	case full:
-		payload = FullSyncPayload
+	payload, err := json.Marshal(SyncJob{Full: full, ConfirmLeavers: full && confirm})
+	if err != nil {
+		return err
 	}
 	return a.Store.RunInTx(ctx, func(ctx context.Context) error {
-		if _, err := a.Store.EnqueueJob(ctx, &store.Job{Kind: KindMISSync, SchoolID: act.SchoolID, Payload: []byte(payload),
+		if _, err := a.Store.EnqueueJob(ctx, &store.Job{Kind: KindMISSync, SchoolID: act.SchoolID, Payload: payload,
 			UniqueKey: KindMISSync, MaxAttempts: 3}); err != nil {
 			return err
 		}

@@ -52,7 +52,9 @@ func TestWondeLinkSyncAndRevoke(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The first sync is full: every pupil comes in.
-		res, err := env.App.SyncMIS(admin, false, app.ImportOptions{ConfirmLeavers: true})
+		// As the job runner does, from a "sync the whole roll, confirming
+		// the leavers" job.
+		res, err := env.App.RunSyncJob(operator, []byte(`{"full":true,"confirm_leavers":true}`))
 		if err != nil {
 			t.Fatal(err)
 		}

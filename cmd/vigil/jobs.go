@@ -49,9 +49,7 @@ func newJobRunner(s *store.Store, a *app.App, log *slog.Logger) *job.Runner {
 	// also ask for a sync now. A revoked token is not retried: the school
 	// must enter a new one.
 	r.Register(app.KindMISSync, func(ctx context.Context, j *job.Job) error {
-		full := strings.Contains(string(j.Payload), `"full":true`)
-		confirm := strings.Contains(string(j.Payload), `"confirm_leavers":true`)
-		res, err := a.SyncMIS(ctx, full, app.ImportOptions{ConfirmLeavers: confirm})
+		res, err := a.RunSyncJob(ctx, j.Payload)
 		if err != nil {
 			if vigil.ErrorCode(err) == vigil.EINVALID || vigil.ErrorCode(err) == vigil.ENOTFOUND {
 				return job.Permanent(err)
